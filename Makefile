@@ -46,3 +46,8 @@ clean:
 .PHONY: test-tools
 test-tools:
 include $(wildcard hack/make/*.mk)
+
+## demo: the README's run command (see hack/demo.sh for what it shows today)
+.PHONY: demo
+demo:
+	hack/demo.sh

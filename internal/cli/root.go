@@ -62,6 +62,11 @@ func newRootCommand(s streams) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newVersionCommand(s),
+		newGenerateKeyPairCommand(s),
+		newSignCommand(s),
+		newVerifyCommand(s),
+		newActionCommand(s),
+		newContractCommand(s),
 	)
 	return root
 }
