@@ -37,7 +37,7 @@ tidy-check:
 
 ## bench: the benchmarks behind the figures in the README
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./internal/verify/ ./internal/imagecontract/
+	hack/bench.sh
 
 clean:
 	rm -rf $(BIN)
