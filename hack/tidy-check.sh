@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for mod in . sdk; do
+for mod in . sdk api; do
   (cd "$mod" && go mod tidy -diff >/dev/null) || { echo "go.mod/go.sum in $mod are not tidy: run 'cd $mod && go mod tidy'"; status=1; }
 done
 unformatted=$(gofmt -l $(git ls-files '*.go') || true)

@@ -1,0 +1,254 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// ActionExecutionKind is the kind of ActionExecution objects.
+const ActionExecutionKind = "ActionExecution"
+
+// ActionExecutionSpec says which action to run and with what. It is immutable: an ActionExecution
+// runs once, so a change could only describe a run that never happened. Run again by creating a
+// new ActionExecution.
+//
+// Immutability is enforced by CEL field by field (a transition rule on each field, plus a rule on
+// ActionExecution.Spec that no optional field appears or disappears), not by one `self == oldSelf`
+// on the spec, because timeout must be compared as a duration. A new field needs both rules;
+// internal/apitest fails until it has them.
+type ActionExecutionSpec struct {
+	// ActionType names the action in the action registry (ConfigMap kubernaut-action-registry) as
+	// "<group>/<name>", e.g. "kubernetes/scale_deployment". The registry maps it to the image, the
+	// contract path and the verification policy.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=127
+	// +kubebuilder:validation:Pattern=`^[a-z0-9-]+/[a-z0-9_-]+$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="actionType is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	ActionType string `json:"actionType"`
+
+	// Image optionally pins the action image by digest, "<repository>@sha256:<64 hex digits>". It
+	// must name the same image as the registry entry of ActionType, or the run is refused
+	// (ImageNotAllowed); it exists so that a caller can assert which build it expects. A tag is
+	// never accepted: nothing is resolved to a digest behind the caller's back.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[^@\\s]+@sha256:[a-f0-9]{64}$')`,message="image must be pinned by digest as <repository>@sha256:<64 lowercase hex digits>; a tag alone is not accepted"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="image is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	Image string `json:"image,omitempty"`
+
+	// Inputs is the JSON object passed to the action in ACTION_INPUTS, after the controller has
+	// validated it against the contract's inputs and applied the contract's defaults.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="inputs is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	Inputs *runtime.RawExtension `json:"inputs,omitempty"`
+
+	// Workspace mounts an existing PersistentVolumeClaim of the same namespace at /workspace, for
+	// actions that share files with other steps of a workflow.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="workspace is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	Workspace *WorkspaceVolume `json:"workspace,omitempty"`
+
+	// Timeout bounds the run of the Job (its activeDeadlineSeconds), from 1s to 24h. A run that
+	// exceeds it fails with reason DeadlineExceeded. Changes are detected by value, not spelling:
+	// "5m" and "5m0s" are the same timeout (Go clients write the defaulted "5m" back as "5m0s").
+	// +optional
+	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$')`,message="timeout must be a positive duration such as 90s, 5m or 1h30m (units ms, s, m, h)"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('24h'))`,message="timeout must be at least 1s and at most 24h"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$') || duration(self) == duration(oldSelf)`,message="timeout is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+
+	// ServiceAccountName runs the Job as this existing ServiceAccount of the same namespace instead
+	// of one the controller creates with exactly the contract's permissions. The contract's
+	// permissions are then not granted by the controller.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="serviceAccountName is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+}
+
+// WorkspaceVolume names the PersistentVolumeClaim mounted at /workspace.
+type WorkspaceVolume struct {
+	// ClaimName is the name of a PersistentVolumeClaim in the ActionExecution's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	ClaimName string `json:"claimName"`
+}
+
+// ActionExecutionPhase is the coarse lifecycle state of an ActionExecution. It only moves
+// forward: Pending → Verifying → Running → Succeeded or Failed; Failed can follow any phase.
+// +kubebuilder:validation:Enum=Pending;Verifying;Running;Succeeded;Failed
+type ActionExecutionPhase string
+
+// The phases of an ActionExecution.
+const (
+	// PhasePending: accepted, not yet looked at by the controller.
+	PhasePending ActionExecutionPhase = "Pending"
+	// PhaseVerifying: the image signature, the contract and the inputs are being checked; no Job
+	// exists yet.
+	PhaseVerifying ActionExecutionPhase = "Verifying"
+	// PhaseRunning: the Job exists and has not finished.
+	PhaseRunning ActionExecutionPhase = "Running"
+	// PhaseSucceeded: the Job completed and its outputs are valid. Terminal.
+	PhaseSucceeded ActionExecutionPhase = "Succeeded"
+	// PhaseFailed: refused before launch, or the Job failed, timed out or wrote invalid outputs.
+	// The Ready condition's reason says which. Terminal.
+	PhaseFailed ActionExecutionPhase = "Failed"
+)
+
+// ActionExecutionStatus is what the controller observed and did.
+type ActionExecutionStatus struct {
+	// ObservedGeneration is the metadata.generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Phase is the coarse lifecycle state; the conditions carry the detail.
+	// +optional
+	Phase ActionExecutionPhase `json:"phase,omitempty"`
+
+	// VerifiedDigest is the manifest digest whose signature was verified, "sha256:<hex>". The Job
+	// runs this digest and the contract was read from it.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^sha256:[a-f0-9]{64}$`
+	VerifiedDigest string `json:"verifiedDigest,omitempty"`
+
+	// Signer records who signed VerifiedDigest and where the signature was found.
+	// +optional
+	Signer *Signer `json:"signer,omitempty"`
+
+	// Contract names the ActionContract read from the verified image.
+	// +optional
+	Contract *ContractReference `json:"contract,omitempty"`
+
+	// JobRef names the Job that runs the action, in the same namespace.
+	// +optional
+	JobRef *JobReference `json:"jobRef,omitempty"`
+
+	// Outputs is the JSON object the action wrote as the last line of its stdout, validated
+	// against the contract's outputs. Set only in phase Succeeded.
+	// +optional
+	Outputs *runtime.RawExtension `json:"outputs,omitempty"`
+
+	// StartTime is when the Job was created.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+
+	// CompletionTime is when the run reached Succeeded or Failed.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+
+	// Conditions are the latest observations; see condition_types.go for types and reasons.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// SignatureFormat says how a verified signature was stored in the registry.
+// +kubebuilder:validation:Enum=bundle;legacy
+type SignatureFormat string
+
+// The signature formats the controller verifies, in the order it looks for them.
+const (
+	// SignatureFormatBundle is a Sigstore bundle attached as an OCI referrer (cosign v3 default).
+	SignatureFormatBundle SignatureFormat = "bundle"
+	// SignatureFormatLegacy is a simple-signing payload under the sha256-<hex>.sig tag (cosign v2).
+	SignatureFormatLegacy SignatureFormat = "legacy"
+)
+
+// Signer identifies the signature that verified an image: a key (KeyID) or a keyless
+// certificate identity (Identity), exactly one of them.
+// +kubebuilder:validation:XValidation:rule="has(self.keyID) != has(self.identity)",message="signer must have exactly one of keyID and identity"
+type Signer struct {
+	// Format says where the signature was found.
+	// +required
+	Format SignatureFormat `json:"format"`
+
+	// KeyID identifies the trusted public key that verified a key signature: the base64 SHA-256 of
+	// its PKIX encoding, as in a Sigstore bundle's public-key hint.
+	// +optional
+	KeyID string `json:"keyID,omitempty"`
+
+	// Identity is the certificate identity of a keyless (Fulcio) signature.
+	// +optional
+	Identity *SignerIdentity `json:"identity,omitempty"`
+
+	// LogIndex is the transparency-log index of the verified entry; absent when none was verified
+	// (transparency log optional and absent, or disabled).
+	// +optional
+	LogIndex *int64 `json:"logIndex,omitempty"`
+}
+
+// SignerIdentity is the identity recorded in a verified Fulcio certificate.
+type SignerIdentity struct {
+	// Issuer is the OIDC issuer that authenticated the signer.
+	// +required
+	Issuer string `json:"issuer"`
+	// Subject is the certificate's subject alternative name (e-mail, URI or workflow ref).
+	// +required
+	Subject string `json:"subject"`
+}
+
+// ContractReference names an ActionContract by its metadata.
+type ContractReference struct {
+	// Name is the contract's metadata.name.
+	// +required
+	Name string `json:"name"`
+	// Version is the contract's metadata.version, a semantic version.
+	// +required
+	Version string `json:"version"`
+}
+
+// JobReference names a Job in the ActionExecution's namespace.
+type JobReference struct {
+	// Name is the Job's name; deterministic for an ActionExecution, so a restarted controller
+	// finds the Job it created instead of creating a second one.
+	// +required
+	Name string `json:"name"`
+}
+
+// ActionExecution runs one action, a signed container image with an embedded ActionContract, as a
+// Kubernetes Job: the controller verifies the image signature and loads the contract from the
+// verified digest before anything is created, then runs the Job with exactly the contract's
+// permissions and records the action's outputs.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,shortName=ae,categories=kubernaut
+// +kubebuilder:printcolumn:name="Action",type=string,JSONPath=`.spec.actionType`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Digest",type=string,JSONPath=`.status.verifiedDigest`,priority=1
+// +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.status.jobRef.name`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ActionExecution struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec says which action to run and with what; immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="has(self.image) == has(oldSelf.image) && has(self.inputs) == has(oldSelf.inputs) && has(self.workspace) == has(oldSelf.workspace) && has(self.serviceAccountName) == has(oldSelf.serviceAccountName)",message="spec is immutable: fields cannot be added or removed after creation; create a new ActionExecution to run again"
+	Spec ActionExecutionSpec `json:"spec"`
+
+	// Status is written by the controller.
+	// +optional
+	Status ActionExecutionStatus `json:"status,omitempty"`
+}
+
+// ActionExecutionList is a list of ActionExecutions.
+//
+// +kubebuilder:object:root=true
+type ActionExecutionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the ActionExecutions.
+	Items []ActionExecution `json:"items"`
+}
