@@ -67,6 +67,7 @@ func newRootCommand(s streams) *cobra.Command {
 		newVerifyCommand(s),
 		newActionCommand(s),
 		newContractCommand(s),
+		newDevCommand(),
 	)
 	return root
 }

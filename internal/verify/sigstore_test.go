@@ -16,7 +16,6 @@ import (
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/rekor/pkg/types"
-	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
 
@@ -153,30 +152,10 @@ func signLegacyKeyless(t testing.TB, vs *ca.VirtualSigstore, ref name.Digest, su
 	}
 }
 
-// trustedRootFile writes vs's public material as a trusted_root.json, the file an air-gapped
-// cluster is given. VirtualSigstore reports log IDs as the bytes of their hex string; they are
-// decoded first, or log lookups by key id fail after the round trip.
+// trustedRootFile writes vs's public material as a trusted_root.json file.
 func trustedRootFile(t testing.TB, vs *ca.VirtualSigstore) string {
 	t.Helper()
-	decodeIDs := func(logs map[string]*root.TransparencyLog) map[string]*root.TransparencyLog {
-		out := map[string]*root.TransparencyLog{}
-		for id, l := range logs {
-			c := *l
-			raw, err := hex.DecodeString(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.ID = raw
-			out[id] = &c
-		}
-		return out
-	}
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, vs.FulcioCertificateAuthorities(),
-		decodeIDs(vs.CTLogs()), vs.TimestampingAuthorities(), decodeIDs(vs.RekorLogs()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := tr.MarshalJSON()
+	raw, err := signingtest.TrustedRootJSON(vs)
 	if err != nil {
 		t.Fatal(err)
 	}
