@@ -10,7 +10,7 @@ KUBE_TOOLS := $(CURDIR)/hack/tools/kube
 ETCD_TOOLS := $(CURDIR)/hack/tools/etcd
 CLUSTER_TOOLS := $(CURDIR)/hack/tools/cluster
 
-# A plain `go build` of Kubernetes reports gitVersion v0.0.0-master+$$Format:%H$$, which `kubectl
+# A plain `go build` of Kubernetes reports gitVersion v0.0.0-master+$Format:%H$, which `kubectl
 # version` cannot parse and which the Node object would show; stamp the real release instead. The
 # build date is fixed so that the binaries are reproducible.
 KUBE_VERSION_PKGS := k8s.io/component-base/version k8s.io/client-go/pkg/version

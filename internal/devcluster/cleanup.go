@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,9 +29,10 @@ func cleanHost(c *Config) []error {
 		deleteBridge(),
 		cleanIptables(c),
 		removeCgroups(kubepodsCgroup),
+		removeStaleShimSockets(),
 	}
 	// Leases and runtime state describe sandboxes that no longer exist.
-	for _, dir := range []string{l.cniIPAMData(), l.containerdState()} {
+	for _, dir := range []string{l.cniIPAMData(), l.containerdState(), l.runcRoot()} {
 		if err := os.RemoveAll(dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
 		}
@@ -213,4 +215,38 @@ func deleteBridge() error {
 		return fmt.Errorf("delete bridge %s: %w: %s", bridgeName, err, out)
 	}
 	return nil
+}
+
+// shimSocketDir is where every containerd 2 puts its shims' sockets, whatever its state
+// directory (pkg/shim.SocketAddress).
+const shimSocketDir = "/run/containerd/s"
+
+// removeStaleShimSockets removes shim sockets nobody listens on (shims killed with the cluster),
+// then the directory and /run/containerd if that leaves them empty. A live socket, such as one
+// of a system containerd's shims, accepts the connection and is kept.
+func removeStaleShimSockets() error {
+	entries, err := os.ReadDir(shimSocketDir)
+	if err != nil {
+		return nil // no shims ever ran
+	}
+	var errs []error
+	for _, e := range entries {
+		path := filepath.Join(shimSocketDir, e.Name())
+		if e.Type()&fs.ModeSocket == 0 {
+			continue
+		}
+		conn, err := net.DialTimeout("unix", path, time.Second)
+		if err == nil {
+			conn.Close()
+			continue
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			if err := os.Remove(path); err != nil {
+				errs = append(errs, fmt.Errorf("remove stale shim socket: %w", err))
+			}
+		}
+	}
+	_ = os.Remove(shimSocketDir)               // only succeeds when empty
+	_ = os.Remove(filepath.Dir(shimSocketDir)) // likewise
+	return errors.Join(errs...)
 }

@@ -48,7 +48,9 @@ func registryHost(c *Config) string { return "127.0.0.1:" + strconv.Itoa(c.Regis
 // restrict_oom_score_adj is required where root lacks CAP_SYS_RESOURCE: without it runc cannot
 // set the negative oom_score_adj kubelet asks for and every sandbox fails with "can't get final
 // child's PID from pipe: EOF" (local-cluster.md gotcha 1). Both sockets are set because in
-// schema 4 each server plugin defaults to /run/containerd, where a system containerd may live. netns_mounts_under_state_dir keeps the
+// schema 4 each server plugin defaults to /run/containerd, where a system containerd may live;
+// runc's state root moves into the state directory for the same reason, and NRI (unused) is
+// off so that it does not create /run/nri. netns_mounts_under_state_dir keeps the
 // pods' network namespaces inside the state directory, so down finds them all.
 func containerdConfig(c *Config) string {
 	l := c.layout()
@@ -61,6 +63,8 @@ state = %q
     address = %q
   [plugins.'io.containerd.server.v1.ttrpc']
     address = %q
+  [plugins.'io.containerd.nri.v1.nri']
+    disable = true
   [plugins.'io.containerd.cri.v1.images']
     snapshotter = "overlayfs"
     [plugins.'io.containerd.cri.v1.images'.pinned_images]
@@ -79,12 +83,13 @@ state = %q
         runtime_type = "io.containerd.runc.v2"
         [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
           BinaryName = %q
+          Root = %q
           SystemdCgroup = false
     [plugins.'io.containerd.cri.v1.runtime'.cni]
       bin_dirs = [%q]
       conf_dir = %q
 `, l.containerdRoot(), l.containerdState(), l.containerdSocket(), l.containerdSocket()+".ttrpc", pauseImage(c.RegistryPort),
-		l.registryHostsDir(), runcPath, cniBinDir, l.cniConfDir())
+		l.registryHostsDir(), runcPath, l.runcRoot(), cniBinDir, l.cniConfDir())
 }
 
 // registryHostsConfig lets containerd pull from the plain-HTTP local registry.

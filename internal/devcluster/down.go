@@ -39,6 +39,11 @@ func Down(ctx context.Context, cfg Config, opts DownOptions) error {
 		c.progressf("no cluster state in %s; nothing to do", l.root)
 		return nil
 	}
+	unlock, err := lockState(l)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var errs []error
 	// kubelet first, so it does not restart pods while the runtime is emptied.
 	errs = append(errs, stopComponent(c, "kubelet"))
@@ -54,6 +59,7 @@ func Down(ctx context.Context, cfg Config, opts DownOptions) error {
 	}
 	errs = append(errs, cleanHost(c)...)
 	if opts.Purge {
+		unlock() // the lock file is inside the directory being removed
 		errs = append(errs, purge(c))
 	}
 	return errors.Join(errs...)

@@ -46,6 +46,7 @@ func (l layout) containerdRoot() string        { return l.path("containerd") }
 // 107 bytes, which Config.complete checks.
 func (l layout) containerdState() string  { return l.path("run", "containerd") }
 func (l layout) containerdSocket() string { return l.path("run", "containerd", "containerd.sock") }
+func (l layout) runcRoot() string         { return l.path("run", "runc") }
 func (l layout) kubeletRoot() string      { return l.path("kubelet") }
 func (l layout) cniIPAMData() string      { return l.path("cni", "networks") }
 func (l layout) registryData() string     { return l.path("registry") }

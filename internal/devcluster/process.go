@@ -159,3 +159,20 @@ func waitDead(id procIdentity, timeout time.Duration) bool {
 	}
 	return !id.alive()
 }
+
+// lockState takes an exclusive lock on the state directory, so that two ups (or an up and a
+// down) never start or stop the same components at once. It waits for the other to finish.
+func lockState(l layout) (unlock func(), err error) {
+	if err := os.MkdirAll(l.root, 0o755); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	f, err := os.OpenFile(l.path("lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open state lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock state directory %s: %w", l.root, err)
+	}
+	return func() { _ = f.Close() }, nil
+}

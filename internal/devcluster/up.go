@@ -41,6 +41,11 @@ func Up(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err := checkBinaries(c.BinDir); err != nil {
 		return nil, err
 	}
+	unlock, err := lockState(c.layout())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := checkPortsOfStopped(c); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,13 @@
+// Package actionexecution holds the controller that runs one ActionExecution as a Kubernetes Job.
+//
+// Before anything is created, the reconciler resolves the action type in the action registry,
+// verifies the signature of the registry's image digest, reads the ActionContract from that same
+// verified digest, validates the inputs, checks the contract's security settings and permissions
+// against the baseline and the ceiling, and only then creates the ServiceAccount, RBAC and the Job
+// (DESIGN D4-D6). Every refusal is terminal, recorded with a reason constant of the API package,
+// and leaves nothing behind. Once the Job exists, the reconciler mirrors its status and, when it
+// completes, reads the action's outputs from the finished pod.
+//
+// Child names are deterministic, so a restarted controller finds the Job it created instead of
+// creating another: AlreadyExists counts as success.
+package actionexecution

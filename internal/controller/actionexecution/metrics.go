@@ -1,0 +1,47 @@
+package actionexecution
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
+)
+
+// Metrics of the controller, served with controller-runtime's own (reconcile counts, durations,
+// work queue) on the manager's metrics endpoint.
+var (
+	// finishedRuns counts finished runs by phase and Ready reason, so that refusals
+	// (VerificationFailed, PermissionsExceedCeiling, ...) can be alerted on.
+	finishedRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kubernaut_actionexecution_finished_total",
+		Help: "ActionExecutions that reached Succeeded or Failed, by phase and Ready reason.",
+	}, []string{"phase", "reason"})
+	// launchLatency is the time from an ActionExecution's creation to its Job's creation:
+	// verification, contract loading and the checks before launch.
+	launchLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "kubernaut_actionexecution_launch_seconds",
+		Help:    "Seconds from ActionExecution creation to Job creation (verification, contract, checks).",
+		Buckets: prometheus.ExponentialBuckets(0.01, 2, 12), // 10 ms to ~20 s
+	})
+)
+
+// Registering in init is controller-runtime's convention for its global registry: metrics exist
+// once per process, however many managers a test starts.
+func init() {
+	metrics.Registry.MustRegister(finishedRuns, launchLatency)
+}
+
+// observeTransition records the metrics of a status transition written by patchStatus.
+func observeTransition(before, after *executionv1alpha1.ActionExecution) {
+	if before.Status.JobRef == nil && after.Status.JobRef != nil && after.Status.StartTime != nil {
+		launchLatency.Observe(after.Status.StartTime.Sub(after.CreationTimestamp.Time).Seconds())
+	}
+	if !before.Status.Phase.IsFinished() && after.Status.Phase.IsFinished() {
+		reason := ""
+		if ready := apimeta.FindStatusCondition(after.Status.Conditions, executionv1alpha1.ReadyCondition); ready != nil {
+			reason = ready.Reason
+		}
+		finishedRuns.WithLabelValues(string(after.Status.Phase), reason).Inc()
+	}
+}

@@ -1,0 +1,67 @@
+package actionexecution
+
+import (
+	"context"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
+)
+
+// ReconcilerOptions tune how the controller runs.
+type ReconcilerOptions struct {
+	// MaxConcurrentReconciles is how many ActionExecutions are reconciled at once (default 1).
+	MaxConcurrentReconciles int
+}
+
+// SetupWithManager registers the reconciler. It watches ActionExecutions, the Jobs they own
+// (a Job's status change is what moves a run forward), and the ConfigMaps and Secrets of the
+// controller's namespace (the action registry and the trust material it references), whose
+// changes requeue every run not yet launched, so that a registry edit or a new key applies within
+// seconds.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts ReconcilerOptions) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&executionv1alpha1.ActionExecution{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&batchv1.Job{}).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.unlaunchedRuns),
+			builder.WithPredicates(predicate.NewPredicateFuncs(r.inOwnNamespace))).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.unlaunchedRuns),
+			builder.WithPredicates(predicate.NewPredicateFuncs(r.inOwnNamespace))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// inOwnNamespace selects the objects of the controller's namespace: the registry ConfigMap and
+// the trust material. Which of them the registry references is not worth tracking: they change
+// rarely, and a requeued run whose Job exists costs one cache read.
+func (r *Reconciler) inOwnNamespace(obj client.Object) bool {
+	return obj.GetNamespace() == r.Namespace
+}
+
+// unlaunchedRuns lists the ActionExecutions whose Job does not exist yet: after a change of the
+// registry or the trust material, those are the runs whose outcome may change. A running run
+// is past every check, and a finished one never changes.
+func (r *Reconciler) unlaunchedRuns(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list executionv1alpha1.ActionExecutionList
+	if err := r.Client.List(ctx, &list); err != nil {
+		log.FromContext(ctx).Error(err, "Failed to list ActionExecutions after an action registry change")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		if phase := list.Items[i].Status.Phase; phase == "" || phase == executionv1alpha1.PhasePending || phase == executionv1alpha1.PhaseVerifying {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return reqs
+}

@@ -1,0 +1,207 @@
+// Package manager wires the Kubernaut controllers into a controller-runtime manager: the scheme,
+// the cache (secrets and ConfigMaps only from the controller's own namespace), client rate
+// limits, metrics, health probes, leader election, and the explicit construction of every
+// reconciler dependency. cmd/manager only turns flags into Options.
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
+	"github.com/kubernaut/kubernaut/internal/actionjob"
+	"github.com/kubernaut/kubernaut/internal/controller/actionexecution"
+	"github.com/kubernaut/kubernaut/internal/imagecontract"
+	"github.com/kubernaut/kubernaut/internal/verify"
+)
+
+// Defaults of Options (ADR-020 for the client limits).
+const (
+	DefaultQPS                = 20
+	DefaultBurst              = 30
+	DefaultNamespace          = "kubernaut-system"
+	DefaultCeilingClusterRole = "kubernaut-action-ceiling"
+	LeaderElectionID          = "kubernaut-manager.kubernaut.ai"
+)
+
+// Options configure the manager. The zero value is not usable; start from DefaultOptions.
+type Options struct {
+	// Namespace is the controller's namespace: the action registry, trust material and the
+	// leader election lease live there.
+	Namespace string
+	// MetricsBindAddress serves Prometheus metrics ("0" disables).
+	MetricsBindAddress string
+	// HealthProbeBindAddress serves /healthz and /readyz ("0" disables).
+	HealthProbeBindAddress string
+	// LeaderElect makes only one replica reconcile at a time.
+	LeaderElect bool
+	// QPS and Burst limit the controller's requests to the API server.
+	QPS   float32
+	Burst int
+	// MaxConcurrentReconciles is how many ActionExecutions are reconciled at once.
+	MaxConcurrentReconciles int
+	// WatchNamespaces restricts the controller to ActionExecutions (and their Jobs) in these
+	// namespaces; empty means all namespaces.
+	WatchNamespaces []string
+	// CeilingClusterRole names the ClusterRole whose rules bound what any action may be granted.
+	CeilingClusterRole string
+	// Keychain authenticates registry reads for verification and contract loading; nil means
+	// the default keychain (docker config, then anonymous).
+	Keychain authn.Keychain
+	// SkipControllerNameValidation allows several managers in one process (tests that restart
+	// the manager); controller-runtime otherwise refuses a second controller of the same name.
+	SkipControllerNameValidation bool
+	// VerifierOptions are extra options of the signature verifier (tests inject a clock).
+	VerifierOptions []verify.Option
+}
+
+// DefaultOptions returns the defaults every flag starts from.
+func DefaultOptions() Options {
+	return Options{
+		Namespace:               DefaultNamespace,
+		MetricsBindAddress:      ":8080",
+		HealthProbeBindAddress:  ":8081",
+		LeaderElect:             true,
+		QPS:                     DefaultQPS,
+		Burst:                   DefaultBurst,
+		MaxConcurrentReconciles: 1,
+		CeilingClusterRole:      DefaultCeilingClusterRole,
+	}
+}
+
+// NewScheme knows the built-in kinds and Kubernaut's.
+func NewScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	if err := executionv1alpha1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// New builds a manager with every controller registered; call Start on it.
+func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, error) {
+	if opts.Namespace == "" {
+		return nil, errors.New("the controller namespace must be set (--namespace or POD_NAMESPACE)")
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	scheme, err := NewScheme()
+	if err != nil {
+		return nil, fmt.Errorf("building the scheme: %w", err)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsBindAddress},
+		HealthProbeBindAddress:  opts.HealthProbeBindAddress,
+		LeaderElection:          opts.LeaderElect,
+		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionNamespace: opts.Namespace,
+		// Secrets and ConfigMaps are read only in the controller's own namespace; caching them
+		// cluster-wide would need cluster-wide read access to every Secret.
+		Cache:      cacheOptions(opts),
+		Controller: config.Controller{SkipNameValidation: &opts.SkipControllerNameValidation},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	r, err := newActionExecutionReconciler(ctx, mgr, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.SetupWithManager(mgr, actionexecution.ReconcilerOptions{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
+		return nil, fmt.Errorf("setting up the ActionExecution controller: %w", err)
+	}
+	return mgr, nil
+}
+
+// cacheOptions reads Secrets and ConfigMaps only in the controller's own namespace (caching them
+// cluster-wide would need cluster-wide read access to every Secret), and only the Jobs Kubernaut
+// created: the cluster's other Jobs would cost memory and watch traffic for nothing. A foreign
+// Job under a run's name is still found, through AlreadyExists, and refused.
+func cacheOptions(opts Options) cache.Options {
+	own := map[string]cache.Config{opts.Namespace: {}}
+	c := cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.ConfigMap{}: {Namespaces: own},
+		&corev1.Secret{}:    {Namespaces: own},
+		&batchv1.Job{}:      {Label: labels.SelectorFromSet(labels.Set{actionjob.LabelManagedBy: actionjob.ManagedBy})},
+	}}
+	if len(opts.WatchNamespaces) > 0 {
+		c.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range opts.WatchNamespaces {
+			c.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	return c
+}
+
+// newActionExecutionReconciler constructs the ActionExecution reconciler's dependencies once.
+func newActionExecutionReconciler(ctx context.Context, mgr ctrl.Manager, cfg *rest.Config, opts Options) (*actionexecution.Reconciler, error) {
+	kc := opts.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	verifierOpts := append([]verify.Option{
+		verify.WithRemoteOptions([]remote.Option{remote.WithAuthFromKeychain(kc)}),
+	}, opts.VerifierOptions...)
+	verifier, err := verify.NewVerifier(verifierOpts...)
+	if err != nil {
+		return nil, err
+	}
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating the Kubernetes clientset: %w", err)
+	}
+	ceiling, err := readCeiling(ctx, mgr.GetAPIReader(), opts.CeilingClusterRole)
+	if err != nil {
+		return nil, err
+	}
+	return &actionexecution.Reconciler{
+		Client:     mgr.GetClient(),
+		APIReader:  mgr.GetAPIReader(),
+		KubeClient: kube,
+		Verifier:   verifier,
+		Loader:     imagecontract.NewLoader(imagecontract.Options{Keychain: kc}),
+		Namespace:  opts.Namespace,
+		Ceiling:    ceiling,
+		Clock:      clock.RealClock{},
+		Recorder:   mgr.GetEventRecorder("kubernaut-" + actionexecution.ControllerName),
+	}, nil
+}
+
+// readCeiling reads the rules of the ceiling ClusterRole once, at start. It is read directly
+// (the cache is not running yet); a change takes effect on restart.
+func readCeiling(ctx context.Context, reader client.Reader, name string) ([]rbacv1.PolicyRule, error) {
+	cr := &rbacv1.ClusterRole{}
+	if err := reader.Get(ctx, client.ObjectKey{Name: name}, cr); err != nil {
+		return nil, fmt.Errorf("reading the action permission ceiling ClusterRole %s: %w", name, err)
+	}
+	return cr.Rules, nil
+}
