@@ -2,15 +2,12 @@ package cli
 
 import (
 	"bytes"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/registry"
 )
 
 // cliResult is what one CLI invocation printed and returned.
@@ -43,14 +40,6 @@ func (r cliResult) mustFail(t *testing.T, code int, stderrPattern string) {
 	if !regexp.MustCompile(stderrPattern).MatchString(r.stderr) {
 		t.Fatalf("stderr does not match %q:\n%s", stderrPattern, r.stderr)
 	}
-}
-
-// startRegistry serves a real OCI registry (with the referrers API) on 127.0.0.1.
-func startRegistry(t *testing.T) string {
-	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(true)))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
 }
 
 // exampleAction compiles the SDK's greet example and returns its binary and contract paths.

@@ -2,14 +2,13 @@ package cli
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 	"github.com/kubernaut/kubernaut/internal/signing/signingtest"
 )
@@ -22,7 +21,7 @@ func TestVerifyKeylessFromTheCommandLine(t *testing.T) {
 		identity = "release@kubernaut.example"
 		issuer   = "https://token.actions.githubusercontent.com"
 	)
-	reg := startRegistry(t)
+	reg := registrytest.Start(t).Host
 	entrypoint, contractFile := exampleAction(t)
 	ref := buildImage(t, reg, "actions/greet", entrypoint, contractFile)
 	vs, err := ca.NewVirtualSigstore()
@@ -36,12 +35,12 @@ func TestVerifyKeylessFromTheCommandLine(t *testing.T) {
 	if _, err := (signingtest.Keyless{CA: vs, Identity: identity, Issuer: issuer}).SignBundle(context.Background(), digest, signing.Options{}); err != nil {
 		t.Fatalf("keyless signing: %v", err)
 	}
-	trustedRoot := trustedRootFile(t, vs)
+	trustedRoot := signingtest.WriteTrustedRootFile(t, vs)
 	other, err := ca.NewVirtualSigstore()
 	if err != nil {
 		t.Fatal(err)
 	}
-	untrusted := trustedRootFile(t, other)
+	untrusted := signingtest.WriteTrustedRootFile(t, other)
 
 	base := []string{"verify", "--insecure-ignore-sct", "--certificate-oidc-issuer", issuer}
 	run := func(extra ...string) cliResult { return runCLI(t, append(append(base, extra...), ref)...) }
@@ -54,17 +53,4 @@ func TestVerifyKeylessFromTheCommandLine(t *testing.T) {
 	run("--certificate-identity", "mallory@evil.example", "--trusted-root", trustedRoot).mustFail(t, exitError, "identity does not match")
 	run("--certificate-identity", identity, "--trusted-root", untrusted).mustFail(t, exitError, "does not chain to the trusted root")
 	run("--certificate-identity", identity).mustFail(t, exitUsage, "trusted root|TrustedMaterial|--trusted-root")
-}
-
-func trustedRootFile(t *testing.T, vs *ca.VirtualSigstore) string {
-	t.Helper()
-	raw, err := signingtest.TrustedRootJSON(vs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "trusted_root.json")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

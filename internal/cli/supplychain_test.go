@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,7 @@ import (
 // make a key pair, sign, verify, read the contract back, and see every refusal on the way.
 func TestSupplyChainFromTheCommandLine(t *testing.T) {
 	t.Setenv(passwordEnv, "correct horse")
-	reg := startRegistry(t)
+	reg := registrytest.Start(t).Host
 	entrypoint, contractFile := exampleAction(t)
 	dir := t.TempDir()
 	ref := buildImage(t, reg, "actions/greet", entrypoint, contractFile)

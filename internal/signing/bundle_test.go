@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 )
 
@@ -38,8 +38,8 @@ func TestSignBundleAttachesAReferrerLikeCosignV3(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			host := startRegistry(t, tt.referrers)
-			ref := pushRandomImage(t, host, "actions/restart")
+			host := registrytest.Start(t, registrytest.WithReferrersSupport(tt.referrers)).Host
+			ref := registrytest.PushRandomImage(t, host+"/actions/restart")
 			signer, pub := newSigner(t)
 
 			sig := mustSign(t, ref, signer, signing.Options{})
@@ -65,13 +65,13 @@ func TestSignBundleAttachesAReferrerLikeCosignV3(t *testing.T) {
 }
 
 func TestSignedBundleVerifiesOnlyForItsImageAndKey(t *testing.T) {
-	host := startRegistry(t, true)
-	ref := pushRandomImage(t, host, "actions/a")
-	other := pushRandomImage(t, host, "actions/b")
+	host := registrytest.Start(t).Host
+	ref := registrytest.PushRandomImage(t, host+"/actions/a")
+	other := registrytest.PushRandomImage(t, host+"/actions/b")
 	signer, pub := newSigner(t)
 	_, otherPub := newSigner(t)
 	mustSign(t, ref, signer, signing.Options{})
-	bundleJSON := referrerBundle(t, ref, onlyReferrer(t, ref))
+	bundleJSON := onlyLayerBlob(t, onlyReferrer(t, ref))
 
 	if err := verifyBundleWithKey(bundleJSON, pub, other.DigestStr()); err == nil {
 		t.Error("the bundle verified for another image's digest")
@@ -82,8 +82,8 @@ func TestSignedBundleVerifiesOnlyForItsImageAndKey(t *testing.T) {
 }
 
 func TestSignRejectsInputsItCannotSign(t *testing.T) {
-	host := startRegistry(t, true)
-	ref := pushRandomImage(t, host, "actions/a")
+	host := registrytest.Start(t).Host
+	ref := registrytest.PushRandomImage(t, host+"/actions/a")
 	missing := ref.Context().Digest("sha256:" + strings.Repeat("0", 64))
 	signer, _ := newSigner(t)
 	tests := []struct {
@@ -122,8 +122,8 @@ func TestSignRejectsInputsItCannotSign(t *testing.T) {
 }
 
 func TestAttachBundleRejectsBundlesCosignWouldNotWrite(t *testing.T) {
-	host := startRegistry(t, true)
-	ref := pushRandomImage(t, host, "actions/a")
+	host := registrytest.Start(t).Host
+	ref := registrytest.PushRandomImage(t, host+"/actions/a")
 	signer, _ := newSigner(t)
 	keypair, err := signing.NewKeypair(signer)
 	if err != nil {
@@ -216,7 +216,7 @@ func assertReferrerManifest(t *testing.T, ref, referrer name.Digest) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bundleJSON := referrerBundle(t, ref, referrer)
+	bundleJSON := onlyLayerBlob(t, referrer)
 	created, err := time.Parse(time.RFC3339, got.Annotations[signing.AnnotationCreated])
 	if err != nil || time.Since(created) > time.Hour {
 		t.Errorf("annotation %s = %q, want the RFC 3339 time of signing", signing.AnnotationCreated, got.Annotations[signing.AnnotationCreated])
@@ -298,16 +298,6 @@ func verifyBundleWithKey(bundleJSON []byte, pub crypto.PublicKey, digest string)
 	return err
 }
 
-// referrerBundle returns the single layer of the referrer manifest: the bundle JSON.
-func referrerBundle(t *testing.T, ref, referrer name.Digest) []byte {
-	t.Helper()
-	manifest := fetchManifest(t, referrer)
-	if len(manifest.Layers) != 1 {
-		t.Fatalf("referrer has %d layers, want 1", len(manifest.Layers))
-	}
-	return fetchBlob(t, ref.Context().Digest(manifest.Layers[0].Digest.String()))
-}
-
 func fetchManifest(t *testing.T, ref name.Digest) *v1.Manifest {
 	t.Helper()
 	desc, err := remote.Get(ref)
@@ -321,25 +311,14 @@ func fetchManifest(t *testing.T, ref name.Digest) *v1.Manifest {
 	return manifest
 }
 
-func fetchBlob(t *testing.T, ref name.Digest) []byte {
-	t.Helper()
-	layer, err := remote.Layer(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := layer.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func descriptor(mediaType string, content []byte) v1.Descriptor {
 	digest, size, _ := v1.SHA256(bytes.NewReader(content))
 	return v1.Descriptor{MediaType: types.MediaType(mediaType), Digest: digest, Size: size}
+}
+
+// onlyLayerBlob returns the single layer of the manifest at ref; for a referrer, the bundle JSON.
+func onlyLayerBlob(t *testing.T, ref name.Digest) []byte {
+	t.Helper()
+	blob, _ := registrytest.OnlyLayer(t, ref)
+	return blob
 }

@@ -16,12 +16,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 )
 
 func TestSignLegacyWritesACosignV2SigTag(t *testing.T) {
-	host := startRegistry(t, true)
-	ref := pushRandomImage(t, host, "actions/restart")
+	host := registrytest.Start(t).Host
+	ref := registrytest.PushRandomImage(t, host+"/actions/restart")
 	signer, pub := newSigner(t)
 
 	sig := mustSign(t, ref, signer, signing.Options{Format: signing.FormatLegacy, Annotations: map[string]string{"team": "sre"}})
@@ -61,8 +62,8 @@ func TestSignLegacyWritesACosignV2SigTag(t *testing.T) {
 }
 
 func TestLegacySignaturesAreAppendedNotReplaced(t *testing.T) {
-	host := startRegistry(t, true)
-	ref := pushRandomImage(t, host, "actions/restart")
+	host := registrytest.Start(t).Host
+	ref := registrytest.PushRandomImage(t, host+"/actions/restart")
 	first, firstPub := newSigner(t)
 	second, secondPub := newSigner(t)
 	legacy := signing.Options{Format: signing.FormatLegacy}
@@ -85,8 +86,8 @@ func TestLegacySignaturesAreAppendedNotReplaced(t *testing.T) {
 }
 
 func TestAttachLegacyAddsEachDistinctSignatureOnce(t *testing.T) {
-	host := startRegistry(t, false)
-	ref := pushRandomImage(t, host, "actions/restart")
+	host := registrytest.Start(t, registrytest.WithReferrersSupport(false)).Host
+	ref := registrytest.PushRandomImage(t, host+"/actions/restart")
 	payload, err := signing.LegacyPayload(ref, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -120,8 +121,8 @@ func TestAttachLegacyAddsEachDistinctSignatureOnce(t *testing.T) {
 }
 
 func TestAttachLegacyRejectsMalformedSignatures(t *testing.T) {
-	host := startRegistry(t, true)
-	ref := pushRandomImage(t, host, "actions/restart")
+	host := registrytest.Start(t).Host
+	ref := registrytest.PushRandomImage(t, host+"/actions/restart")
 	tests := []struct {
 		name    string
 		payload []byte
@@ -172,7 +173,7 @@ func sigImage(t *testing.T, ref name.Digest) (*v1.Manifest, []sigLayer) {
 	}
 	var layers []sigLayer
 	for _, desc := range manifest.Layers {
-		layers = append(layers, sigLayer{desc: desc, payload: fetchBlob(t, ref.Context().Digest(desc.Digest.String()))})
+		layers = append(layers, sigLayer{desc: desc, payload: registrytest.FetchBlob(t, ref.Context().Digest(desc.Digest.String()))})
 	}
 	return manifest, layers
 }

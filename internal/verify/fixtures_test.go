@@ -7,10 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,13 +15,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 	"github.com/kubernaut/kubernaut/internal/verify"
 )
@@ -52,8 +47,15 @@ func startPrivateRegistry(t testing.TB, password string) *testRegistry {
 
 func startRegistryWith(t testing.TB, r *testRegistry, referrersAPI bool) *testRegistry {
 	t.Helper()
-	h := registry.New(registry.WithReferrersSupport(referrersAPI), registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	reg := registrytest.Start(t, registrytest.WithReferrersSupport(referrersAPI), registrytest.WithMiddleware(r.serve))
+	r.host = reg.Host
+	return r
+}
+
+// serve counts, delays, authenticates and (when failing) refuses requests before the registry
+// sees them; the password check comes before the failure switch, as in a real registry.
+func (r *testRegistry) serve(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.requests.Add(1)
 		time.Sleep(time.Duration(r.latency.Load()))
 		if user, pass, ok := req.BasicAuth(); r.password != "" && (!ok || user != "robot" || pass != r.password) {
@@ -65,11 +67,8 @@ func startRegistryWith(t testing.TB, r *testRegistry, referrersAPI bool) *testRe
 			http.Error(w, `{"errors":[{"code":"UNAVAILABLE","message":"maintenance"}]}`, http.StatusServiceUnavailable)
 			return
 		}
-		h.ServeHTTP(w, req)
-	}))
-	t.Cleanup(srv.Close)
-	r.host = strings.TrimPrefix(srv.URL, "http://")
-	return r
+		next.ServeHTTP(w, req)
+	})
 }
 
 // auth returns the registry options that authenticate as the robot, if the registry is private.
@@ -90,22 +89,7 @@ func (k robotKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
 // pushImage pushes a small random image and returns its digest reference.
 func (r *testRegistry) pushImage(t testing.TB, repo string) name.Digest {
 	t.Helper()
-	img, err := random.Image(512, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(r.host + "/" + repo + ":latest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(tag, img, r.auth()...); err != nil {
-		t.Fatalf("pushing %s: %v", tag, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tag.Context().Digest(d.String())
+	return registrytest.PushRandomImage(t, r.host+"/"+repo, r.auth()...)
 }
 
 // newVerifier builds a verifier whose registry traffic is counted by r and whose clock is fixed
@@ -206,46 +190,8 @@ func referrerBundleJSON(t testing.TB, ref name.Digest) []byte {
 	if len(im.Manifests) != 1 {
 		t.Fatalf("%s has %d referrers, want 1", ref, len(im.Manifests))
 	}
-	img, err := remote.Image(ref.Context().Digest(im.Manifests[0].Digest.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return onlyLayer(t, img)
-}
-
-// legacySignatureLayer returns the payload and annotations of the only layer of ref's .sig image.
-func legacySignatureLayer(t testing.TB, ref name.Digest) ([]byte, map[string]string) {
-	t.Helper()
-	img, err := remote.Image(signing.LegacySignatureTag(ref))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := img.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return onlyLayer(t, img), m.Layers[0].Annotations
-}
-
-func onlyLayer(t testing.TB, img v1.Image) []byte {
-	t.Helper()
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(layers) != 1 {
-		t.Fatalf("want exactly one layer, got %d", len(layers))
-	}
-	rc, err := layers[0].Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	bundleJSON, _ := registrytest.OnlyLayer(t, ref.Context().Digest(im.Manifests[0].Digest.String()))
+	return bundleJSON
 }
 
 // attachStatementBundle signs an arbitrary in-toto statement with key and attaches the bundle to

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 
+	"github.com/kubernaut/kubernaut/internal/signing/signingtest"
 	"github.com/kubernaut/kubernaut/internal/verify"
 )
 
@@ -105,7 +106,7 @@ func identityOptions(ids ...verify.Identity) verify.PolicyOptions {
 
 func TestPolicy_hashIdentifiesTheTrustDecision(t *testing.T) {
 	vs := newVirtualSigstore(t)
-	rootPath := trustedRootFile(t, vs)
+	rootPath := signingtest.WriteTrustedRootFile(t, vs)
 	k1, k2 := newKey(t).Public(), newKey(t).Public()
 	other := newKey(t).Public()
 	second := verify.Identity{Issuer: testIssuer, SubjectRegexp: "^https://github.com/acme/"}

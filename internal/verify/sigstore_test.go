@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -150,18 +148,4 @@ func signLegacyKeyless(t testing.TB, vs *ca.VirtualSigstore, ref name.Digest, su
 	if _, err := k.SignLegacy(context.Background(), ref, signing.Options{}); err != nil {
 		t.Fatalf("signing %s keylessly in the legacy format: %v", ref, err)
 	}
-}
-
-// trustedRootFile writes vs's public material as a trusted_root.json file.
-func trustedRootFile(t testing.TB, vs *ca.VirtualSigstore) string {
-	t.Helper()
-	raw, err := signingtest.TrustedRootJSON(vs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "trusted_root.json")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 	"github.com/kubernaut/kubernaut/internal/verify"
 )
@@ -98,7 +99,7 @@ var keyRejections = []rejectionCase{
 		prepare: func(t *testing.T, reg *testRegistry) (string, *verify.Policy) {
 			signed, target, key := reg.pushImage(t, "a"), reg.pushImage(t, "b"), newKey(t)
 			signImage(t, signed, key, signing.FormatLegacy)
-			payload, annotations := legacySignatureLayer(t, signed)
+			payload, annotations := registrytest.OnlyLayer(t, signing.LegacySignatureTag(signed))
 			sig := []byte(annotations[signing.AnnotationSignature])
 			if _, err := signing.AttachLegacy(context.Background(), target, payload, sig, nil, signing.Options{}); err != nil {
 				t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 
+	"github.com/kubernaut/kubernaut/internal/signing/signingtest"
 	"github.com/kubernaut/kubernaut/internal/verify"
 )
 
@@ -28,11 +29,11 @@ var exactIdentity = verify.Identity{Issuer: testIssuer, Subject: testSubject}
 
 func TestVerify_keylessSignatureOffline(t *testing.T) {
 	vs := newVirtualSigstore(t)
-	fromFile, err := verify.LoadTrustedRoot(trustedRootFile(t, vs))
+	fromFile, err := verify.LoadTrustedRoot(signingtest.WriteTrustedRootFile(t, vs))
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(trustedRootFile(t, vs))
+	raw, err := os.ReadFile(signingtest.WriteTrustedRootFile(t, vs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +228,7 @@ func (r *refusingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 
 func TestVerify_keylessVerificationContactsNothingButTheRegistry(t *testing.T) {
 	vs := newVirtualSigstore(t)
-	tr, err := verify.LoadTrustedRoot(trustedRootFile(t, vs))
+	tr, err := verify.LoadTrustedRoot(signingtest.WriteTrustedRootFile(t, vs))
 	if err != nil {
 		t.Fatal(err)
 	}

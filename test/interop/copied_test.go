@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 	"github.com/kubernaut/kubernaut/internal/verify"
 )
@@ -18,10 +19,7 @@ func TestLegacySignatureCopiedToAnotherImageIsRefused(t *testing.T) {
 	t.Parallel()
 	cosign := newCosign(t)
 	keyPath, pubPath := cosign.generateKeyPair(t, cosignKeyPrefix)
-	signer, err := signing.LoadPrivateKey(readFile(t, keyPath), []byte(cosignPassword))
-	if err != nil {
-		t.Fatalf("LoadPrivateKey of cosign.key: %v", err)
-	}
+	signer := loadCosignKey(t, keyPath)
 	pub := loadPublicKey(t, pubPath)
 	signers := []struct {
 		name string
@@ -36,9 +34,9 @@ func TestLegacySignatureCopiedToAnotherImageIsRefused(t *testing.T) {
 	}
 	for _, s := range signers {
 		t.Run(s.name+" and copied onto another image's tag is refused by cosign and by us", func(t *testing.T) {
-			host := startRegistry(t, true)
-			signed := pushRandomImage(t, host, "actions/scale")
-			other := pushRandomImage(t, host, "actions/scale")
+			host := registrytest.Start(t).Host
+			signed := registrytest.PushRandomImage(t, host+"/actions/scale")
+			other := registrytest.PushRandomImage(t, host+"/actions/scale")
 			s.sign(t, signed)
 			copyLegacySignature(t, signed, other)
 

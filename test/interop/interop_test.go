@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 	"github.com/kubernaut/kubernaut/internal/verify"
 )
@@ -31,7 +32,7 @@ func TestOurVerifierAcceptsWhatCosignSigns(t *testing.T) {
 		for _, mode := range registryModes {
 			t.Run(fmt.Sprintf("a cosign %s signature on a registry %s is accepted with the key and refused with another",
 				format, mode.name), func(t *testing.T) {
-				ref := pushRandomImage(t, startRegistry(t, mode.referrers), "actions/scale")
+				ref := registrytest.PushRandomImage(t, registrytest.Start(t, registrytest.WithReferrersSupport(mode.referrers)).Host+"/actions/scale")
 				cosign.sign(t, format, keyPath, ref)
 
 				mustOurVerify(t, ref, format, pub)
@@ -52,7 +53,7 @@ func TestCosignAcceptsWhatWeSign(t *testing.T) {
 		for _, mode := range registryModes {
 			t.Run(fmt.Sprintf("cosign verify accepts our %s signature on a registry %s with the key and refuses another",
 				format, mode.name), func(t *testing.T) {
-				ref := pushRandomImage(t, startRegistry(t, mode.referrers), "actions/scale")
+				ref := registrytest.PushRandomImage(t, registrytest.Start(t, registrytest.WithReferrersSupport(mode.referrers)).Host+"/actions/scale")
 				ourSign(t, format, signer, ref)
 
 				mustCosignVerify(t, cosign, pubPath, ref)
@@ -68,7 +69,7 @@ func TestCosignRefusesAnUnsignedImageLikeUs(t *testing.T) {
 	_, pubPath := cosign.generateKeyPair(t, cosignKeyPrefix)
 	for _, mode := range registryModes {
 		t.Run("an image without signatures on a registry "+mode.name+" is refused by both", func(t *testing.T) {
-			ref := pushRandomImage(t, startRegistry(t, mode.referrers), "actions/scale")
+			ref := registrytest.PushRandomImage(t, registrytest.Start(t, registrytest.WithReferrersSupport(mode.referrers)).Host+"/actions/scale")
 
 			mustCosignRefuse(t, cosign, pubPath, ref, "no signatures found")
 			if _, err := ourVerify(t, ref, loadPublicKey(t, pubPath)); !errors.Is(err, verify.ErrNoSignature) {
@@ -99,6 +100,16 @@ func writeOurKeyPair(t *testing.T, dir, name string) (crypto.Signer, string) {
 		t.Fatalf("LoadPrivateKey of our own key: %v", err)
 	}
 	return signer, pubPath
+}
+
+// loadCosignKey reads a PREFIX.key written by `cosign generate-key-pair` with Kubernaut's loader.
+func loadCosignKey(t *testing.T, path string) crypto.Signer {
+	t.Helper()
+	signer, err := signing.LoadPrivateKey(readFile(t, path), []byte(cosignPassword))
+	if err != nil {
+		t.Fatalf("LoadPrivateKey of cosign.key: %v", err)
+	}
+	return signer
 }
 
 // loadPublicKey reads a cosign.pub-style file with Kubernaut's loader.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 )
 
@@ -14,10 +15,7 @@ func TestKeysFromCosignGenerateKeyPairSignWithUs(t *testing.T) {
 	cosign := newCosign(t)
 	keyPath, pubPath := cosign.generateKeyPair(t, cosignKeyPrefix)
 
-	signer, err := signing.LoadPrivateKey(readFile(t, keyPath), []byte(cosignPassword))
-	if err != nil {
-		t.Fatalf("LoadPrivateKey of cosign.key: %v", err)
-	}
+	signer := loadCosignKey(t, keyPath)
 	pub := loadPublicKey(t, pubPath)
 	if !signer.Public().(*ecdsa.PublicKey).Equal(pub) {
 		t.Fatal("the key read from cosign.key does not match the one read from cosign.pub")
@@ -29,7 +27,7 @@ func TestKeysFromCosignGenerateKeyPairSignWithUs(t *testing.T) {
 	for _, format := range formats {
 		t.Run("our "+string(format)+" signature made with cosign.key verifies in cosign and in our verifier",
 			func(t *testing.T) {
-				ref := pushRandomImage(t, startRegistry(t, true), "actions/scale")
+				ref := registrytest.PushRandomImage(t, registrytest.Start(t).Host+"/actions/scale")
 				ourSign(t, format, signer, ref)
 
 				mustCosignVerify(t, cosign, pubPath, ref)
@@ -57,7 +55,7 @@ func TestKeysFromOurGenerateKeyPairSignWithCosign(t *testing.T) {
 	for _, format := range formats {
 		t.Run("a cosign "+string(format)+" signature made with our key verifies in our verifier and in cosign",
 			func(t *testing.T) {
-				ref := pushRandomImage(t, startRegistry(t, true), "actions/scale")
+				ref := registrytest.PushRandomImage(t, registrytest.Start(t).Host+"/actions/scale")
 				cosign.sign(t, format, keyPath, ref)
 
 				mustOurVerify(t, ref, format, pub)

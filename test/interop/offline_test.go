@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 )
 
@@ -19,7 +20,7 @@ func TestCosignTUFLookupIsRefusedOnLoopback(t *testing.T) {
 	t.Parallel()
 	cosign := newCosign(t)
 	keyPath, pubPath := cosign.generateKeyPair(t, cosignKeyPrefix)
-	ref := pushRandomImage(t, startRegistry(t, true), "actions/scale")
+	ref := registrytest.PushRandomImage(t, registrytest.Start(t).Host+"/actions/scale")
 
 	run := cosign.run(t, "sign", "--key", keyPath, "--signing-config", signingConfigFile, "-y",
 		"--allow-insecure-registry", ref.String())
@@ -44,7 +45,7 @@ func TestCosignSignsOfflineWithTheEmptyTrustedRoot(t *testing.T) {
 	t.Parallel()
 	cosign := newCosign(t)
 	keyPath, _ := cosign.generateKeyPair(t, cosignKeyPrefix)
-	ref := pushRandomImage(t, startRegistry(t, true), "actions/scale")
+	ref := registrytest.PushRandomImage(t, registrytest.Start(t).Host+"/actions/scale")
 
 	run := cosign.run(t, "sign", "--key", keyPath, "--signing-config", signingConfigFile,
 		"--trusted-root", trustedRootFile, "-y", "--allow-insecure-registry", ref.String())

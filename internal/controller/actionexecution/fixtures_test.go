@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/kubernaut/kubernaut/internal/image"
 	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
@@ -143,25 +141,4 @@ func pushAction(t testing.TB, reg *registrytest.Registry, repo, contractYAML str
 		t.Fatalf("push %s: %v", tag, err)
 	}
 	return ref
-}
-
-// pushContractless pushes an image that holds no contract at all.
-func pushContractless(t *testing.T, reg *registrytest.Registry, repo string) name.Digest {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(reg.Host + "/" + repo + ":v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(tag, img); err != nil {
-		t.Fatalf("push %s: %v", tag, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tag.Context().Digest(d.String())
 }

@@ -13,22 +13,16 @@ import (
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionjob"
 	"github.com/kubernaut/kubernaut/internal/controller/actionexecution"
-	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 )
 
 // startClusterAction starts a manager whose registry holds test/cluster, an action with a
 // cluster-scoped permission, and returns a new ActionExecution of it (not yet created).
 func startClusterAction(t *testing.T) *executionv1alpha1.ActionExecution {
 	t.Helper()
-	reg := registrytest.Start(t)
-	key := newSigner(t)
-	ref := pushAction(t, reg, "actions/cluster", clusterContract)
-	key.sign(t, ref)
-	ns := newNamespace(t, "cluster")
-	cp := newControlPlane(t, key.publicPEM, ns)
-	cp.writeRegistry(t, registryEntry{actionType: "test/cluster", image: ref.String()})
-	cp.startManager(t)
-	return newActionExecution(ns, "test/cluster", "")
+	s := newSignedAction(t, "cluster", "actions/cluster", clusterContract)
+	s.cp.writeRegistry(t, registryEntry{actionType: "test/cluster", image: s.image})
+	s.cp.startManager(t)
+	return newActionExecution(s.ns, "test/cluster", "")
 }
 
 func TestActionExecution_grantsClusterPermissionsOnlyWhileTheActionRuns(t *testing.T) {

@@ -31,7 +31,7 @@ func publishRefusalImages(t *testing.T, reg *registrytest.Registry, trusted *sig
 		by.sign(t, ref)
 		return ref.String()
 	}
-	noContract := pushContractless(t, reg, "actions/no-contract")
+	noContract := registrytest.PushRandomImage(t, reg.Host+"/actions/no-contract") // holds no contract at all
 	trusted.sign(t, noContract)
 	return refusalImages{
 		scale:      signed("actions/scale", scaleContract, trusted),

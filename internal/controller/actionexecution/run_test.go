@@ -20,24 +20,32 @@ import (
 	"github.com/kubernaut/kubernaut/sdk/contract"
 )
 
-// scaleSetup is a control plane whose registry maps test/scale to a signed scale image.
-type scaleSetup struct {
+// actionSetup is a control plane trusting key and a signed action image; newScaleSetup also maps
+// test/scale to that image in its action registry.
+type actionSetup struct {
 	cp    *controlPlane
 	ns    string
 	image string
 	key   *signer
 }
 
-func newScaleSetup(t *testing.T) *scaleSetup {
+func newScaleSetup(t *testing.T) *actionSetup {
 	t.Helper()
-	reg := registrytest.Start(t)
+	s := newSignedAction(t, "run", "actions/scale", scaleContract)
+	s.cp.writeRegistry(t, registryEntry{actionType: "test/scale", image: s.image})
+	return s
+}
+
+// newSignedAction pushes an action image built from contractYAML to a fresh registry, signs it
+// with a new key and prepares a control plane trusting that key in a namespace named after
+// nsPrefix. The action registry is left unwritten, so that tests can write it correctly or not.
+func newSignedAction(t *testing.T, nsPrefix, repo, contractYAML string) *actionSetup {
+	t.Helper()
 	key := newSigner(t)
-	ref := pushAction(t, reg, "actions/scale", scaleContract)
+	ref := pushAction(t, registrytest.Start(t), repo, contractYAML)
 	key.sign(t, ref)
-	ns := newNamespace(t, "run")
-	cp := newControlPlane(t, key.publicPEM, ns)
-	cp.writeRegistry(t, registryEntry{actionType: "test/scale", image: ref.String()})
-	return &scaleSetup{cp: cp, ns: ns, image: ref.String(), key: key}
+	ns := newNamespace(t, nsPrefix)
+	return &actionSetup{cp: newControlPlane(t, key.publicPEM, ns), ns: ns, image: ref.String(), key: key}
 }
 
 func TestActionExecution_runsTheVerifiedDigestAsAJobAndRecordsItsOutputs(t *testing.T) {

@@ -10,27 +10,21 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
-	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 )
 
 // The controller watches its namespace's ConfigMaps and Secrets: a run that waits for the
 // registry or the trust material goes on within seconds of their being fixed.
 
 func TestActionExecution_waitsForMissingTrustMaterialAndGoesOnWhenItAppears(t *testing.T) {
-	reg := registrytest.Start(t)
-	key := newSigner(t)
-	ref := pushAction(t, reg, "actions/scale", scaleContract)
-	key.sign(t, ref)
-	ns := newNamespace(t, "trust")
-	cp := newControlPlane(t, key.publicPEM, ns)
+	s := newSignedAction(t, "trust", "actions/scale", scaleContract)
 	secret := &corev1.Secret{}
 	g := NewWithT(t)
-	g.Expect(env.Client.Get(context.Background(), client.ObjectKey{Namespace: cp.namespace, Name: "cosign-pub"}, secret)).To(Succeed())
+	g.Expect(env.Client.Get(context.Background(), client.ObjectKey{Namespace: s.cp.namespace, Name: "cosign-pub"}, secret)).To(Succeed())
 	g.Expect(env.Client.Delete(context.Background(), secret)).To(Succeed())
-	cp.writeRegistry(t, registryEntry{actionType: "test/scale", image: ref.String()})
-	cp.startManager(t)
+	s.cp.writeRegistry(t, registryEntry{actionType: "test/scale", image: s.image})
+	s.cp.startManager(t)
 
-	ae := newActionExecution(ns, "test/scale", `{"deployment":"web"}`)
+	ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
 	create(t, ae)
 	g.Eventually(func(g Gomega) {
 		got := fetch(g, ae)
@@ -46,16 +40,11 @@ func TestActionExecution_waitsForMissingTrustMaterialAndGoesOnWhenItAppears(t *t
 }
 
 func TestActionExecution_waitsForABrokenRegistryAndGoesOnWhenItIsFixed(t *testing.T) {
-	reg := registrytest.Start(t)
-	key := newSigner(t)
-	ref := pushAction(t, reg, "actions/scale", scaleContract)
-	key.sign(t, ref)
-	ns := newNamespace(t, "registry")
-	cp := newControlPlane(t, key.publicPEM, ns)
-	cp.writeRegistryData(t, map[string]string{"registry.yml": "{}"}) // misspelt key
-	cp.startManager(t)
+	s := newSignedAction(t, "registry", "actions/scale", scaleContract)
+	s.cp.writeRegistryData(t, map[string]string{"registry.yml": "{}"}) // misspelt key
+	s.cp.startManager(t)
 
-	ae := newActionExecution(ns, "test/scale", `{"deployment":"web"}`)
+	ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
 	create(t, ae)
 	NewWithT(t).Eventually(func(g Gomega) {
 		got := fetch(g, ae)
@@ -63,6 +52,6 @@ func TestActionExecution_waitsForABrokenRegistryAndGoesOnWhenItIsFixed(t *testin
 		g.Expect(condition(got, executionv1alpha1.ReadyCondition).Message).To(ContainSubstring("registry.yml"))
 	}, eventually, poll).Should(Succeed())
 
-	cp.writeRegistry(t, registryEntry{actionType: "test/scale", image: ref.String()})
+	s.cp.writeRegistry(t, registryEntry{actionType: "test/scale", image: s.image})
 	waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
 }

@@ -25,6 +25,7 @@ type Registry struct {
 type Option func(*config)
 
 type config struct {
+	noReferrers    bool
 	user, password string
 	middleware     []func(http.Handler) http.Handler
 	blobDir        string
@@ -34,6 +35,12 @@ type config struct {
 // answering 401 with a Basic challenge otherwise.
 func WithBasicAuth(user, password string) Option {
 	return func(c *config) { c.user, c.password = user, password }
+}
+
+// WithReferrersSupport selects whether the registry implements the OCI 1.1 Referrers API (it does
+// by default), so tests can cover registries that only offer the `sha256-<hex>` fallback tag.
+func WithReferrersSupport(enabled bool) Option {
+	return func(c *config) { c.noReferrers = !enabled }
 }
 
 // WithDiskBlobs stores blobs as files under dir instead of in memory, for tests and benchmarks
@@ -48,7 +55,8 @@ func WithMiddleware(m func(http.Handler) http.Handler) Option {
 	return func(c *config) { c.middleware = append(c.middleware, m) }
 }
 
-// Start serves a registry with OCI referrers support until the test ends.
+// Start serves a registry, with OCI referrers support unless WithReferrersSupport(false) says
+// otherwise, until the test ends.
 func Start(t testing.TB, opts ...Option) *Registry {
 	t.Helper()
 	var cfg config
@@ -56,7 +64,7 @@ func Start(t testing.TB, opts ...Option) *Registry {
 		o(&cfg)
 	}
 	regOpts := []registry.Option{
-		registry.WithReferrersSupport(true),
+		registry.WithReferrersSupport(!cfg.noReferrers),
 		registry.Logger(log.New(io.Discard, "", 0)),
 	}
 	if cfg.blobDir != "" {

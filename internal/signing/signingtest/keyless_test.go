@@ -8,19 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
-	"log"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
@@ -28,6 +20,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
+	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 	"github.com/kubernaut/kubernaut/internal/signing"
 	"github.com/kubernaut/kubernaut/internal/signing/signingtest"
 )
@@ -39,14 +32,14 @@ const (
 
 func TestKeylessBundleVerifiesOfflineForItsIdentityOnly(t *testing.T) {
 	vs := newVirtualSigstore(t)
-	ref := pushRandomImage(t, startRegistry(t))
+	ref := registrytest.PushRandomImage(t, registrytest.Start(t).Host+"/actions/keyless")
 	signer := signingtest.Keyless{CA: vs, Identity: identity, Issuer: issuer}
 
 	sig, err := signer.SignBundle(context.Background(), ref, signing.Options{})
 	if err != nil {
 		t.Fatalf("SignBundle: %v", err)
 	}
-	b := fetchBundle(t, ref, sig.Ref)
+	b := fetchBundle(t, sig.Ref)
 	if b.GetVerificationMaterial().GetCertificate() == nil || len(b.GetVerificationMaterial().GetTlogEntries()) != 1 {
 		t.Fatalf("keyless bundle must carry a certificate and one log entry: %v", b.GetVerificationMaterial())
 	}
@@ -75,13 +68,13 @@ func TestKeylessBundleVerifiesOfflineForItsIdentityOnly(t *testing.T) {
 
 func TestKeylessLegacySignatureCarriesWhatCosignVerifies(t *testing.T) {
 	vs := newVirtualSigstore(t)
-	ref := pushRandomImage(t, startRegistry(t))
+	ref := registrytest.PushRandomImage(t, registrytest.Start(t).Host+"/actions/keyless")
 	signer := signingtest.Keyless{CA: vs, Identity: identity, Issuer: issuer}
 
 	if _, err := signer.SignLegacy(context.Background(), ref, signing.Options{}); err != nil {
 		t.Fatalf("SignLegacy: %v", err)
 	}
-	payload, annotations := onlySigLayer(t, ref)
+	payload, annotations := registrytest.OnlyLayer(t, signing.LegacySignatureTag(ref))
 	sig, err := base64.StdEncoding.DecodeString(annotations[signing.AnnotationSignature])
 	if err != nil {
 		t.Fatal(err)
@@ -186,57 +179,18 @@ func verifyRekorBundle(t *testing.T, vs *ca.VirtualSigstore, annotation string) 
 	return entry
 }
 
-func fetchBundle(t *testing.T, ref name.Digest, referrer string) *bundle.Bundle {
+func fetchBundle(t *testing.T, referrer string) *bundle.Bundle {
 	t.Helper()
-	ref2, err := name.NewDigest(referrer)
+	ref, err := name.NewDigest(referrer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	desc, err := remote.Get(ref2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifest, err := v1.ParseManifest(bytes.NewReader(desc.Manifest))
-	if err != nil || len(manifest.Layers) != 1 {
-		t.Fatalf("referrer manifest: %v", err)
-	}
+	bundleJSON, _ := registrytest.OnlyLayer(t, ref)
 	var b bundle.Bundle
-	if err := b.UnmarshalJSON(fetchBlob(t, ref.Context().Digest(manifest.Layers[0].Digest.String()))); err != nil {
+	if err := b.UnmarshalJSON(bundleJSON); err != nil {
 		t.Fatalf("bundle: %v", err)
 	}
 	return &b
-}
-
-func onlySigLayer(t *testing.T, ref name.Digest) ([]byte, map[string]string) {
-	t.Helper()
-	img, err := remote.Image(signing.LegacySignatureTag(ref))
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifest, err := img.Manifest()
-	if err != nil || len(manifest.Layers) != 1 {
-		t.Fatalf(".sig manifest: %v", err)
-	}
-	layer := manifest.Layers[0]
-	return fetchBlob(t, ref.Context().Digest(layer.Digest.String())), layer.Annotations
-}
-
-func fetchBlob(t *testing.T, ref name.Digest) []byte {
-	t.Helper()
-	layer, err := remote.Layer(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := layer.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func newVirtualSigstore(t *testing.T) *ca.VirtualSigstore {
@@ -246,35 +200,4 @@ func newVirtualSigstore(t *testing.T) *ca.VirtualSigstore {
 		t.Fatalf("NewVirtualSigstore: %v", err)
 	}
 	return vs
-}
-
-func startRegistry(t *testing.T) string {
-	t.Helper()
-	server := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(server.Close)
-	u, err := url.Parse(server.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Host
-}
-
-func pushRandomImage(t *testing.T, host string) name.Digest {
-	t.Helper()
-	img, err := random.Image(512, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(host + "/actions/keyless:latest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(tag, img); err != nil {
-		t.Fatal(err)
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tag.Context().Digest(digest.String())
 }

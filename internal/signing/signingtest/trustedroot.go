@@ -3,6 +3,9 @@ package signingtest
 import (
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
@@ -26,6 +29,21 @@ func TrustedRootJSON(vs *ca.VirtualSigstore) ([]byte, error) {
 		return nil, fmt.Errorf("building the trusted root: %w", err)
 	}
 	return tr.MarshalJSON()
+}
+
+// WriteTrustedRootFile writes vs's public material as trusted_root.json in a fresh temporary
+// directory and returns its path, the form `--trusted-root` flags and policies take.
+func WriteTrustedRootFile(t testing.TB, vs *ca.VirtualSigstore) string {
+	t.Helper()
+	raw, err := TrustedRootJSON(vs)
+	if err != nil {
+		t.Fatalf("building the trusted root: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "trusted_root.json")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatalf("writing %s: %v", path, err)
+	}
+	return path
 }
 
 func decodeLogIDs(logs map[string]*root.TransparencyLog) (map[string]*root.TransparencyLog, error) {
