@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 
@@ -66,22 +65,14 @@ func BuildGoBinary(ctx context.Context, pkgDir, name string, opts BuildOptions) 
 	if opts.Architecture == "" {
 		opts.Architecture = runtime.GOARCH
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return nil, fmt.Errorf("building %s: the go command is needed: %w", pkgDir, err)
-	}
 	tmp, err := os.MkdirTemp("", "kubernaut-go-binary-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	binary := filepath.Join(tmp, name)
-	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-buildvcs=false",
-		"-ldflags=-s -w -buildid=", "-o", binary, ".")
-	cmd.Dir = pkgDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+opts.Architecture)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build in %s (GOOS=linux GOARCH=%s): %w\n%s", pkgDir, opts.Architecture, err, out)
+	if err := compileGo(ctx, pkgDir, binary, opts.Architecture); err != nil {
+		return nil, err
 	}
 	return BuildBinary(ctx, binary, opts)
 }

@@ -24,24 +24,33 @@ func BuildGoAction(ctx context.Context, pkgDir, contractFile string, opts BuildO
 	if opts.Architecture == "" {
 		opts.Architecture = runtime.GOARCH
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return nil, fmt.Errorf("building %s: the go command is needed: %w", pkgDir, err)
-	}
 	tmp, err := os.MkdirTemp("", "kubernaut-go-action-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	binary := filepath.Join(tmp, "action-entrypoint")
-	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-buildvcs=false",
-		"-ldflags=-s -w -buildid=", "-o", binary, ".")
-	cmd.Dir = pkgDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+opts.Architecture)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build in %s (GOOS=linux GOARCH=%s): %w\n%s", pkgDir, opts.Architecture, err, out)
+	if err := compileGo(ctx, pkgDir, binary, opts.Architecture); err != nil {
+		return nil, err
 	}
 	opts.EntrypointFile = binary
 	opts.ContractFile = contractFile
 	return Build(ctx, opts)
+}
+
+// compileGo builds the Go main package in pkgDir into out as a static linux binary for arch,
+// reproducibly: no cgo, trimmed paths, no VCS stamp and no build id.
+func compileGo(ctx context.Context, pkgDir, out, arch string) error {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("building %s: the go command is needed: %w", pkgDir, err)
+	}
+	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-buildvcs=false",
+		"-ldflags=-s -w -buildid=", "-o", out, ".")
+	cmd.Dir = pkgDir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build in %s (GOOS=linux GOARCH=%s): %w\n%s", pkgDir, arch, err, output)
+	}
+	return nil
 }
