@@ -49,7 +49,11 @@ clean:
 test-tools:
 include $(wildcard hack/make/*.mk)
 
-## demo: the README's run command (see hack/demo.sh for what it shows today)
-.PHONY: demo
-demo:
+## demo: the README's run command: workflows of signed actions on the local cluster (root; hack/demo.sh)
+.PHONY: demo demo-supply-chain
+demo: build cluster-tools
 	hack/demo.sh
+
+## demo-supply-chain: build, push, sign and verify an example action on a registry on 127.0.0.1 (no root)
+demo-supply-chain:
+	hack/demo-supply-chain.sh

@@ -1,60 +1,86 @@
 #!/usr/bin/env bash
-# The supply-chain walk-through behind `make demo` (issue 2 scope): an action built on the SDK is
-# run locally in each input mode, packaged into an OCI image without Docker, pushed to a registry
-# on 127.0.0.1, signed, verified, and its embedded contract read back. Unsigned images and wrong
-# keys are refused. Later issues extend this to the local cluster (WorkflowExecutions on Jobs).
+# `make demo`, the README's run command: Kubernaut on the local single-node cluster.
+#   1. bring the cluster up (kubelet, containerd and runc really run the pods; needs root),
+#   2. build, push and sign the built-in actions with a demo key and write the action registry,
+#   3. deploy the manager, built by our own image builder, into the cluster,
+#   4. run the seed's single-step workflow and a multi-step workflow (runAfter, a shared
+#      workspace, outputs passed between steps) against a sample payment-service,
+#   5. show an unsigned image refused before any Job exists.
+# The cluster stays up for exploring; the last lines say how to look further and how to stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN=local CGO_ENABLED=0
+export GOTOOLCHAIN=local
 state=${DEMO_DIR:-$PWD/bin/demo}
-port=${DEMO_REGISTRY_PORT:-5055}
-reg=127.0.0.1:$port
-rm -rf "$state" && mkdir -p "$state"
-k() { echo "+ kubernaut $*" >&2; bin/kubernaut "$@"; }
+# The demo key is generated once under $state; its password is empty unless COSIGN_PASSWORD says.
+export COSIGN_PASSWORD=${COSIGN_PASSWORD-}
+kn=bin/kubernaut
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '+ %s\n' "$*" >&2; "$@"; }
 
-step "Build the CLI, the local registry and the example action (sdk/examples/greet)"
-go build -o bin/kubernaut ./cmd/kubernaut
-go build -o bin/kubernaut-dev-agent ./internal/devcluster/agent
-(cd sdk && go build -trimpath -o "$state/greet" ./examples/greet)
+if [ "$(id -u)" != 0 ]; then
+  echo "make demo starts a local Kubernetes cluster (kubelet, containerd), which needs root: run it as root, e.g. sudo make demo" >&2
+  exit 2
+fi
+mkdir -p "$state"
 
-step "Run the action locally: the same binary takes inputs from ACTION_INPUTS, a file or stdin"
-# In an image the SDK finds the contract at /action-contract.yaml; here we point it at the file.
-export ACTION_CONTRACT_PATH=sdk/examples/greet/action-contract.yaml
-ACTION_INPUTS='{"name":"Ada"}' "$state/greet"
-echo '{"name":"Grace","times":2}' | "$state/greet"
-if echo '{"name":"<script>"}' | "$state/greet"; then echo "invalid input was accepted" >&2; exit 1; fi
-echo "(refused before the action ran: the contract's pattern does not match)"
-unset ACTION_CONTRACT_PATH
+step "Bring the local cluster up (idempotent; the first start builds nothing more, tools are in bin/)"
+run $kn dev cluster up
+eval "$($kn dev cluster env)"
+kubectl() { bin/k8s/kubectl "$@"; }
+reg=$KUBERNAUT_REGISTRY
 
-step "Start an OCI registry on $reg"
-bin/kubernaut-dev-agent registry --addr "$reg" --dir "$state/registry" 2>"$state/registry.log" &
-registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+step "Build, push and sign every built-in action with the demo key; write the action registry"
+run $kn action publish --registry "$reg/kubernaut/actions" \
+  --generated-key-prefix "$state/demo-signing" --output-dir "$state/actions"
 
-step "Build and push the action image (no Docker; same inputs, same digest), and an unsigned one"
-ref=$(k action build --entrypoint "$state/greet" --contract sdk/examples/greet/action-contract.yaml --tag "$reg/actions/greet:v1.0.0")
-echo "$ref"
-unsigned=$(export SOURCE_DATE_EPOCH=1; k action build --entrypoint "$state/greet" --contract sdk/examples/greet/action-contract.yaml --tag "$reg/actions/unsigned:v1.0.0")
+step "Deploy the manager (cmd/manager, built by our image builder) and the signed action registry"
+run $kn dev deploy
+run kubectl apply --server-side --force-conflicts --field-manager kubernaut-demo -k "$state/actions"
 
-step "Read the contract back from the image (only the manifest and the top layer are fetched)"
-k contract show "$ref"
+step "Deploy the sample payment-service (2 replicas) in namespace demo"
+sed "s#REGISTRY#$reg#" hack/demo/payment-service.yaml | kubectl apply --server-side --force-conflicts --field-manager kubernaut-demo -f -
+run kubectl -n demo rollout status deployment/payment-service --timeout 2m
+kubectl -n demo delete wfe --all --wait=true >/dev/null
 
-step "Generate a cosign-compatible key pair and sign (Sigstore bundle as an OCI referrer)"
-export COSIGN_PASSWORD=demo
-k generate-key-pair --output-key-prefix "$state/demo"
-k sign --key "$state/demo.key" "$ref"
-k generate-key-pair --output-key-prefix "$state/other"
+step "The seed's single-step workflow: scale payment-service to 10 replicas"
+scale_image=$(grep -A1 '^ *kubernetes/scale_deployment:' "$state/actions/action_registry.yaml" | sed -n 's/.*image: *//p')
+sed "s#image: ghcr.io/kubernaut/actions/scale@sha256:[0-9a-f]*#image: $scale_image#" config/samples/workflowexecution_scale.yaml |
+  kubectl -n demo apply -f -
+run $kn workflow status -n demo scale-payment-service --wait --timeout 5m
 
-step "Verify: the signed image passes, offline, and says what was verified"
-k verify --key "$state/demo.pub" --tlog disabled "$ref"
+step "A multi-step workflow: diagnose -> scale -> verify -> notify, one shared workspace, outputs passed on"
+kubectl apply -f hack/demo/remediation.yaml
+run $kn workflow status -n demo remediate-payment-service --wait --timeout 5m
+echo "notify's message, built from the outputs of scale and verify:"
+kubectl -n demo get wfe remediate-payment-service -o jsonpath='{.status.steps[?(@.name=="notify")].outputs.message}{"\n"}'
 
-step "Refusals: an unsigned image, a wrong key, a tag instead of a digest"
-for args in "--key $state/demo.pub $unsigned" "--key $state/other.pub $ref" "--key $state/demo.pub $reg/actions/greet:v1.0.0"; do
-  # shellcheck disable=SC2086
-  if k verify --tlog disabled $args; then echo "expected a refusal" >&2; exit 1; fi
-done
+step "An unsigned image is refused before any Job exists"
+CGO_ENABLED=0 go build -trimpath -o "$state/notify_only" ./actions/kubernetes/notify_only
+unsigned=$($kn action build --entrypoint "$state/notify_only" --contract actions/kubernetes/notify_only/action-contract.yaml \
+  --tag "$reg/kubernaut/unsigned/notify_only:demo")
+echo "built and pushed $unsigned, never signed"
+hack/demo/add-registry-entry.sh demo/unsigned_notify "$unsigned"
+kubectl apply -f hack/demo/unsigned.yaml
+if $kn workflow status -n demo unsigned-action --wait --timeout 2m; then  # expected to fail: refused
+  echo "the unsigned image was NOT refused" >&2
+  exit 1
+fi
+jobs=$(kubectl -n demo get jobs -l kubernaut.ai/action-type=demo.unsigned_notify -o name)
+echo "Jobs created for the unsigned workflow: ${jobs:-none}"
+[ -z "$jobs" ]
 
-printf '\nDone. Image %s is signed with %s.\n' "$ref" "$state/demo.pub"
-printf 'The registry stops now; files are under %s.\n' "$state"
+step "Done: the cluster is still up"
+kubectl -n demo get wfe,ae
+cat <<EOF
+
+Look further:
+  export KUBECONFIG=$KUBECONFIG
+  bin/k8s/kubectl -n demo get wfe -o wide
+  bin/k8s/kubectl -n demo describe wfe remediate-payment-service
+  bin/k8s/kubectl -n demo get ae,jobs,pods
+  bin/kubernaut workflow status -n demo remediate-payment-service
+  bin/k8s/kubectl -n kubernaut-system logs deploy/kubernaut-manager -c manager
+  bin/k8s/kubectl -n kubernaut-system get configmap kubernaut-action-registry -o yaml
+
+Stop the cluster:   bin/kubernaut dev cluster down            (add --purge to delete its state)
+EOF

@@ -42,9 +42,11 @@ func parseFlags(args []string, getenv func(string) string) (manager.Options, *za
 	qps := fs.Float64("kube-api-qps", float64(opts.QPS), "Queries per second to the Kubernetes API server (ADR-020).")
 	fs.IntVar(&opts.Burst, "kube-api-burst", opts.Burst, "Burst of queries to the Kubernetes API server (ADR-020).")
 	fs.IntVar(&opts.MaxConcurrentReconciles, "max-concurrent-reconciles", opts.MaxConcurrentReconciles, "ActionExecutions reconciled at once.")
+	fs.IntVar(&opts.MaxConcurrentWorkflowReconciles, "max-concurrent-workflow-reconciles", opts.MaxConcurrentWorkflowReconciles,
+		"WorkflowExecutions reconciled at once (each workflow by one worker at a time).")
 	fs.StringVar(&opts.CeilingClusterRole, "action-ceiling-clusterrole", opts.CeilingClusterRole,
 		"ClusterRole bounding the permissions any action may be granted; read at start.")
-	fs.Func("watch-namespace", "Reconcile ActionExecutions only in this namespace; repeat for several (default: all namespaces).",
+	fs.Func("watch-namespace", "Reconcile WorkflowExecutions and ActionExecutions only in this namespace; repeat for several (default: all namespaces).",
 		func(ns string) error { opts.WatchNamespaces = append(opts.WatchNamespaces, ns); return nil })
 	logOpts := &zap.Options{}
 	logOpts.BindFlags(fs)
@@ -69,6 +71,7 @@ func run(opts manager.Options) error {
 		return err
 	}
 	ctrl.Log.WithName("setup").Info("Starting manager", "namespace", opts.Namespace, "leaderElect", opts.LeaderElect,
-		"qps", opts.QPS, "burst", opts.Burst, "maxConcurrentReconciles", opts.MaxConcurrentReconciles)
+		"qps", opts.QPS, "burst", opts.Burst, "maxConcurrentReconciles", opts.MaxConcurrentReconciles,
+		"maxConcurrentWorkflowReconciles", opts.MaxConcurrentWorkflowReconciles)
 	return mgr.Start(ctx)
 }

@@ -31,11 +31,13 @@ func TestParseFlags(t *testing.T) {
 	}, {
 		name: "flags override the environment and the defaults",
 		args: []string{"--namespace=team", "--leader-elect=false", "--kube-api-qps=50", "--kube-api-burst=80",
-			"--max-concurrent-reconciles=8", "--metrics-bind-address=0", "--watch-namespace=a", "--watch-namespace=b"},
+			"--max-concurrent-reconciles=8", "--max-concurrent-workflow-reconciles=4", "--metrics-bind-address=0",
+			"--watch-namespace=a", "--watch-namespace=b"},
 		env: map[string]string{"POD_NAMESPACE": "ops"},
 		want: withDefaults(func(o *manager.Options) {
 			o.Namespace, o.LeaderElect, o.QPS, o.Burst = "team", false, 50, 80
-			o.MaxConcurrentReconciles, o.MetricsBindAddress, o.WatchNamespaces = 8, "0", []string{"a", "b"}
+			o.MaxConcurrentReconciles, o.MaxConcurrentWorkflowReconciles = 8, 4
+			o.MetricsBindAddress, o.WatchNamespaces = "0", []string{"a", "b"}
 		}),
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
+	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/testutil/envtest"
 )
 
@@ -33,6 +34,7 @@ func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, executionv1alpha1.AddToScheme,
+		workflowv1alpha1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			panic(err)

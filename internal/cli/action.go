@@ -13,9 +13,9 @@ import (
 func newActionCommand(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "action",
-		Short: "Build action images",
+		Short: "Build and publish action images",
 	}
-	cmd.AddCommand(newActionBuildCommand(s))
+	cmd.AddCommand(newActionBuildCommand(s), newActionPublishCommand(s))
 	return cmd
 }
 

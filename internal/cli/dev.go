@@ -11,6 +11,6 @@ func newDevCommand() *cobra.Command {
 		Use:   "dev",
 		Short: "Development tools: a real local single-node cluster",
 	}
-	cmd.AddCommand(devcluster.Command())
+	cmd.AddCommand(devcluster.Command(), newDevDeployCommand(), newDevManagerImageCommand())
 	return cmd
 }

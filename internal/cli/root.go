@@ -67,6 +67,8 @@ func newRootCommand(s streams) *cobra.Command {
 		newVerifyCommand(s),
 		newActionCommand(s),
 		newContractCommand(s),
+		newValidateCommand(s),
+		newWorkflowCommand(s),
 		newDevCommand(),
 	)
 	return root

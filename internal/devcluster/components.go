@@ -44,7 +44,8 @@ func etcdArgs(c *Config) []string {
 }
 
 func registryArgs(c *Config) []string {
-	return []string{"registry", "--addr=" + registryHost(c), "--dir=" + c.layout().registryData()}
+	return []string{"registry", "--addr=" + registryHost(c), "--read-only-addr=" + registryNodeHost(c),
+		"--dir=" + c.layout().registryData()}
 }
 
 func provisionerArgs(c *Config) []string {

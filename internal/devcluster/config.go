@@ -29,7 +29,8 @@ type Config struct {
 	// NodeName is the node's name; the lower-cased host name when empty.
 	NodeName string
 	// NodeIP is the node's address; the address of the default route's interface when nil. It
-	// cannot be loopback: pods reach the API server through it.
+	// cannot be loopback: pods reach the API server, and the registry's read-only address,
+	// through it.
 	NodeIP net.IP
 	// Progress receives one line per step; discarded when nil.
 	Progress io.Writer
@@ -120,6 +121,9 @@ func (c *Config) complete() error {
 // savedParams are the parameters of a cluster that outlive the up that chose them.
 type savedParams struct {
 	RegistryPort int `json:"registryPort"`
+	// NodeIP lets status, env and deploy name the registry's node address without root or a
+	// route lookup. Empty in state directories written before it was recorded.
+	NodeIP string `json:"nodeIP,omitempty"`
 }
 
 func loadSavedParams(l layout) (savedParams, error) {
@@ -135,7 +139,7 @@ func loadSavedParams(l layout) (savedParams, error) {
 }
 
 func saveParams(c *Config) error {
-	data, _ := json.Marshal(savedParams{RegistryPort: c.RegistryPort})
+	data, _ := json.Marshal(savedParams{RegistryPort: c.RegistryPort, NodeIP: c.NodeIP.String()})
 	return writeFileIfChanged(c.layout().path("cluster.json"), append(data, '\n'))
 }
 

@@ -3,6 +3,7 @@ package devcluster
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -43,6 +44,16 @@ func writeFileIfChanged(path string, data []byte) error {
 }
 
 func registryHost(c *Config) string { return "127.0.0.1:" + strconv.Itoa(c.RegistryPort) }
+
+// registryNodeHost is the registry's read-only address on the node: pods dial it, because
+// 127.0.0.1 inside a pod is the pod itself. Empty when the node IP is unknown (a state
+// directory from before it was recorded).
+func registryNodeHost(c *Config) string {
+	if c.NodeIP == nil {
+		return ""
+	}
+	return net.JoinHostPort(c.NodeIP.String(), strconv.Itoa(c.RegistryPort))
+}
 
 // containerdConfig is containerd 2.4's configuration (schema version 4).
 // restrict_oom_score_adj is required where root lacks CAP_SYS_RESOURCE: without it runc cannot

@@ -45,8 +45,21 @@ func etcdReady(ctx context.Context, _ *Config) error {
 	return getOK(ctx, plainHTTP, "http://127.0.0.1:2379/health")
 }
 
+// registryReady probes both addresses of the registry: pushes go to 127.0.0.1, pods pull and
+// verify through the node's address.
 func registryReady(ctx context.Context, c *Config) error {
-	return getOK(ctx, plainHTTP, "http://"+registryHost(c)+"/v2/")
+	if err := getOK(ctx, plainHTTP, "http://"+registryHost(c)+"/v2/"); err != nil {
+		return err
+	}
+	node := registryNodeHost(c)
+	if node == "" {
+		return nil
+	}
+	if err := getOK(ctx, plainHTTP, "http://"+node+"/v2/"); err != nil {
+		return fmt.Errorf("registry does not serve the node address %s (an agent started before it "+
+			"did? `kubernaut dev cluster down` and up again): %w", node, err)
+	}
+	return nil
 }
 
 func containerdReady(ctx context.Context, c *Config) error {

@@ -2,7 +2,9 @@ package devcluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"time"
@@ -74,6 +76,34 @@ func GetStatus(ctx context.Context, cfg Config) (Status, error) {
 	return st, nil
 }
 
+// ErrNotUp: the cluster a command needs is not running, or not ready.
+var ErrNotUp = errors.New("the dev cluster is not up")
+
+// Running describes the cluster of cfg's state directory when every component runs and is
+// ready, and fails with ErrNotUp, naming what is stopped or not ready, otherwise. Like
+// GetStatus it needs no privileges, so commands that only use a cluster need not run as root.
+func Running(ctx context.Context, cfg Config) (*Cluster, error) {
+	st, err := GetStatus(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Up() {
+		var down []string
+		for _, comp := range st.Components {
+			if !comp.Running || !comp.Ready {
+				down = append(down, comp.Name)
+			}
+		}
+		return nil, fmt.Errorf("%w in %s: %s stopped or not ready; start it with `sudo kubernaut dev cluster up`",
+			ErrNotUp, st.StateDir, strings.Join(down, ", "))
+	}
+	c := &cfg
+	if err := c.completeForQuery(); err != nil {
+		return nil, err
+	}
+	return c.cluster(), nil
+}
+
 // Env returns shell export lines that point kubectl and the project's tools at the cluster.
 func Env(cfg Config) ([]string, error) {
 	c := &cfg
@@ -99,11 +129,15 @@ func (c *Config) completeForQuery() error {
 		return fmt.Errorf("state directory %q: %w", c.StateDir, err)
 	}
 	c.StateDir = abs
+	saved, err := loadSavedParams(c.layout())
 	if c.RegistryPort == 0 {
 		c.RegistryPort = DefaultRegistryPort
-		if saved, err := loadSavedParams(c.layout()); err == nil {
+		if err == nil {
 			c.RegistryPort = saved.RegistryPort
 		}
+	}
+	if c.NodeIP == nil && err == nil {
+		c.NodeIP = net.ParseIP(saved.NodeIP) // nil when not recorded
 	}
 	return nil
 }

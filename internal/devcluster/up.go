@@ -18,12 +18,18 @@ type Cluster struct {
 	StateDir string
 	// Kubeconfig is the path of the cluster-admin kubeconfig.
 	Kubeconfig string
-	// Registry is the local registry's host:port on 127.0.0.1.
+	// Registry is the local registry's host:port on 127.0.0.1: images are pushed and named
+	// there, and containerd pulls them from there.
 	Registry string
+	// NodeRegistry is the same registry's read-only host:port on the node's address, the one a
+	// pod can reach (inside a pod, 127.0.0.1 is the pod itself). Empty for a cluster whose state
+	// directory does not record its node IP.
+	NodeRegistry string
 }
 
 func (c *Config) cluster() *Cluster {
-	return &Cluster{StateDir: c.StateDir, Kubeconfig: c.layout().adminKubeconfig(), Registry: registryHost(c)}
+	return &Cluster{StateDir: c.StateDir, Kubeconfig: c.layout().adminKubeconfig(),
+		Registry: registryHost(c), NodeRegistry: registryNodeHost(c)}
 }
 
 // Up starts the cluster, or the parts of it that are not running, and returns once pods can be

@@ -1,7 +1,8 @@
-// Package manager wires the Kubernaut controllers into a controller-runtime manager: the scheme,
-// the cache (secrets and ConfigMaps only from the controller's own namespace), client rate
-// limits, metrics, health probes, leader election, and the explicit construction of every
-// reconciler dependency. cmd/manager only turns flags into Options.
+// Package manager wires the Kubernaut controllers (ActionExecution, WorkflowExecution and the
+// settings controller) into a controller-runtime manager: the scheme, the cache (secrets and
+// ConfigMaps only from the controller's own namespace), client rate limits, metrics, health
+// probes, leader election, and the explicit construction of every reconciler dependency.
+// cmd/manager only turns flags into Options.
 package manager
 
 import (
@@ -28,9 +29,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
+	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionjob"
 	"github.com/kubernaut/kubernaut/internal/controller/actionexecution"
+	settingscontroller "github.com/kubernaut/kubernaut/internal/controller/settings"
+	"github.com/kubernaut/kubernaut/internal/controller/workflowexecution"
 	"github.com/kubernaut/kubernaut/internal/imagecontract"
+	"github.com/kubernaut/kubernaut/internal/settings"
 	"github.com/kubernaut/kubernaut/internal/verify"
 )
 
@@ -59,8 +64,10 @@ type Options struct {
 	Burst int
 	// MaxConcurrentReconciles is how many ActionExecutions are reconciled at once.
 	MaxConcurrentReconciles int
-	// WatchNamespaces restricts the controller to ActionExecutions (and their Jobs) in these
-	// namespaces; empty means all namespaces.
+	// MaxConcurrentWorkflowReconciles is how many WorkflowExecutions are reconciled at once.
+	MaxConcurrentWorkflowReconciles int
+	// WatchNamespaces restricts the controllers to WorkflowExecutions and ActionExecutions (and
+	// their Jobs and workspace claims) in these namespaces; empty means all namespaces.
 	WatchNamespaces []string
 	// CeilingClusterRole names the ClusterRole whose rules bound what any action may be granted.
 	CeilingClusterRole string
@@ -77,14 +84,15 @@ type Options struct {
 // DefaultOptions returns the defaults every flag starts from.
 func DefaultOptions() Options {
 	return Options{
-		Namespace:               DefaultNamespace,
-		MetricsBindAddress:      ":8080",
-		HealthProbeBindAddress:  ":8081",
-		LeaderElect:             true,
-		QPS:                     DefaultQPS,
-		Burst:                   DefaultBurst,
-		MaxConcurrentReconciles: 1,
-		CeilingClusterRole:      DefaultCeilingClusterRole,
+		Namespace:                       DefaultNamespace,
+		MetricsBindAddress:              ":8080",
+		HealthProbeBindAddress:          ":8081",
+		LeaderElect:                     true,
+		QPS:                             DefaultQPS,
+		Burst:                           DefaultBurst,
+		MaxConcurrentReconciles:         1,
+		MaxConcurrentWorkflowReconciles: 1,
+		CeilingClusterRole:              DefaultCeilingClusterRole,
 	}
 }
 
@@ -95,6 +103,9 @@ func NewScheme() (*runtime.Scheme, error) {
 		return nil, err
 	}
 	if err := executionv1alpha1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	if err := workflowv1alpha1.AddToScheme(s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -139,19 +150,63 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 	if err := r.SetupWithManager(mgr, actionexecution.ReconcilerOptions{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, fmt.Errorf("setting up the ActionExecution controller: %w", err)
 	}
+	if err := setupWorkflowControllers(ctx, mgr, opts); err != nil {
+		return nil, err
+	}
 	return mgr, nil
 }
 
+// setupWorkflowControllers registers the settings controller, which keeps the kubernaut-config
+// settings current in a Store, and the WorkflowExecution controller, which loads them from it,
+// with the Job engine (the only engine of this build).
+func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	initial, err := settingscontroller.Initial(ctx, mgr.GetAPIReader(), opts.Namespace)
+	if err != nil {
+		ctrl.Log.WithName("setup").Error(err, "Starting with the default settings")
+	}
+	store := settings.NewStore(initial)
+	sr := &settingscontroller.Reconciler{
+		Client:    mgr.GetClient(),
+		Namespace: opts.Namespace,
+		Store:     store,
+		Recorder:  mgr.GetEventRecorder("kubernaut-" + settingscontroller.ControllerName),
+	}
+	if err := sr.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the settings controller: %w", err)
+	}
+	wr := &workflowexecution.Reconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Settings:  store,
+		Engines: map[workflowv1alpha1.Engine]workflowexecution.Engine{
+			workflowv1alpha1.EngineJobs: &workflowexecution.JobEngine{
+				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
+			},
+		},
+		Clock:    clock.RealClock{},
+		Recorder: mgr.GetEventRecorder("kubernaut-" + workflowexecution.ControllerName),
+	}
+	if err := wr.SetupWithManager(mgr, workflowexecution.ReconcilerOptions{MaxConcurrentReconciles: opts.MaxConcurrentWorkflowReconciles}); err != nil {
+		return fmt.Errorf("setting up the WorkflowExecution controller: %w", err)
+	}
+	return nil
+}
+
 // cacheOptions reads Secrets and ConfigMaps only in the controller's own namespace (caching them
-// cluster-wide would need cluster-wide read access to every Secret), and only the Jobs Kubernaut
-// created: the cluster's other Jobs would cost memory and watch traffic for nothing. A foreign
-// Job under a run's name is still found, through AlreadyExists, and refused.
+// cluster-wide would need cluster-wide read access to every Secret), and only the Jobs and
+// PersistentVolumeClaims Kubernaut created: the cluster's others would cost memory and watch
+// traffic for nothing. A foreign object under a child's name is still found, through
+// AlreadyExists, and refused.
 func cacheOptions(opts Options) cache.Options {
 	own := map[string]cache.Config{opts.Namespace: {}}
+	managed := labels.SelectorFromSet(labels.Set{actionjob.LabelManagedBy: actionjob.ManagedBy})
 	c := cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}: {Namespaces: own},
 		&corev1.Secret{}:    {Namespaces: own},
-		&batchv1.Job{}:      {Label: labels.SelectorFromSet(labels.Set{actionjob.LabelManagedBy: actionjob.ManagedBy})},
+		&batchv1.Job{}:      {Label: managed},
+		// The workflow controller watches its workspace claims (Owns); the selector keeps the
+		// cluster's other claims out of memory.
+		&corev1.PersistentVolumeClaim{}: {Label: managed},
 	}}
 	if len(opts.WatchNamespaces) > 0 {
 		c.DefaultNamespaces = map[string]cache.Config{}
@@ -189,6 +244,7 @@ func newActionExecutionReconciler(ctx context.Context, mgr ctrl.Manager, cfg *re
 		KubeClient: kube,
 		Verifier:   verifier,
 		Loader:     imagecontract.NewLoader(imagecontract.Options{Keychain: kc}),
+		Keychain:   kc,
 		Namespace:  opts.Namespace,
 		Ceiling:    ceiling,
 		Clock:      clock.RealClock{},

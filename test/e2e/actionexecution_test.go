@@ -5,12 +5,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,25 +18,22 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 )
 
 // TestActionExecution_managerInTheClusterRunsOnlySignedActions deploys config/default with the
-// manager image built by the project's builder, trusts a fresh key, and checks that the manager,
-// running as a pod under the restricted profile with only its shipped RBAC, really runs a signed
-// action and puts its outputs into status, grants an action exactly its contract's permissions
-// (patch allowed, delete forbidden by the API server), and refuses an unsigned image, a
-// signature by an untrusted key and a contract asking for privileged before any Job exists.
+// manager image built by the project's builder (internal/devcluster/deploy), trusts a fresh key,
+// and checks that the manager, running as a pod under the restricted profile with only its
+// shipped RBAC, really runs a signed action and puts its outputs into status, grants an action
+// exactly its contract's permissions (patch allowed, delete forbidden by the API server), and
+// refuses an unsigned image, a signature by an untrusted key, a tampered image carrying a
+// signature copied from the original, and a contract asking for privileged, each before any Job
+// exists.
 func TestActionExecution_managerInTheClusterRunsOnlySignedActions(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	nodeAddr := forwardRegistryFromNode(t, ctx)
-	managerRef := pushBinary(t, ctx, filepath.Join(repoRoot, "cmd", "manager"), "manager", "kubernaut/manager")
-	forwarderRef := pushBinary(t, ctx, filepath.Join("testdata", "registry-forwarder"), "registry-forwarder", "e2e/registry-forwarder")
 	greetDir := filepath.Join("testdata", "greet-action")
 	greetRef := pushAction(t, ctx, "e2e/greet", greetDir, filepath.Join(greetDir, "action-contract.yaml"))
 	patchDir := filepath.Join("testdata", "patch-action")
@@ -50,12 +46,14 @@ func TestActionExecution_managerInTheClusterRunsOnlySignedActions(t *testing.T) 
 		key.sign(t, ctx, ref)
 	}
 	newSigner(t).sign(t, ctx, wrongKeyRef)
+	tamperedRef := tamperedCopy(t, ctx, greetRef)
 
-	c := deployManager(t, ctx, managerRef, forwarderRef, nodeAddr, key, map[string]string{
+	c := deployManager(t, ctx, key, map[string]string{
 		"e2e/greet":      greetRef,
 		"e2e/patch":      patchRef,
 		"e2e/unsigned":   suite.echoImage, // pushed by TestMain, never signed
 		"e2e/wrong-key":  wrongKeyRef,
+		"e2e/tampered":   tamperedRef,
 		"e2e/privileged": privilegedRef,
 	})
 
@@ -63,15 +61,20 @@ func TestActionExecution_managerInTheClusterRunsOnlySignedActions(t *testing.T) 
 
 	t.Run("a contract granting deployments get,patch can patch but not delete", patchSubtest(ctx, c))
 
-	for _, tc := range []struct{ name, actionType, inputs, reason string }{
-		{"an unsigned image is refused before any Job exists", "e2e/unsigned", `{}`, executionv1alpha1.VerificationFailedReason},
-		{"a signature by an untrusted key is refused before any Job exists", "e2e/wrong-key", `{"name":"x"}`, executionv1alpha1.VerificationFailedReason},
-		{"a signed contract asking for privileged is refused before any Job exists", "e2e/privileged", `{"name":"x"}`, executionv1alpha1.SecurityContextRejectedReason},
+	for _, tc := range []struct{ name, actionType, inputs, reason, inMessage string }{
+		{"an unsigned image is refused before any Job exists", "e2e/unsigned", `{}`,
+			executionv1alpha1.VerificationFailedReason, "no signature found"},
+		{"a signature by an untrusted key is refused before any Job exists", "e2e/wrong-key", `{"name":"x"}`,
+			executionv1alpha1.VerificationFailedReason, "not made by a trusted key"},
+		{"a tampered digest with the original's signature copied onto it is refused before any Job exists", "e2e/tampered", `{"name":"x"}`,
+			executionv1alpha1.VerificationFailedReason, "signature is for a different image"},
+		{"a signed contract asking for privileged is refused before any Job exists", "e2e/privileged", `{"name":"x"}`,
+			executionv1alpha1.SecurityContextRejectedReason, "privileged"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := createNamespace(t, ctx, c, "e2e-refused-")
 			done := runAction(t, ctx, c, ns, "refused", tc.actionType, tc.inputs)
-			assertRefusedWithoutJob(t, ctx, done, tc.reason)
+			assertRefusedWithoutJob(t, ctx, done, tc.reason, tc.inMessage)
 		})
 	}
 }
@@ -111,13 +114,16 @@ func signedSubtest(ctx context.Context, c client.Client, greetRef string) func(t
 	}
 }
 
-// assertRefusedWithoutJob checks that the run failed with reason and that its namespace holds
-// no Job.
-func assertRefusedWithoutJob(t *testing.T, ctx context.Context, done *executionv1alpha1.ActionExecution, reason string) {
+// assertRefusedWithoutJob checks that the run failed with reason, a message naming the cause,
+// and that its namespace holds no Job.
+func assertRefusedWithoutJob(t *testing.T, ctx context.Context, done *executionv1alpha1.ActionExecution, reason, inMessage string) {
 	t.Helper()
 	ready := meta.FindStatusCondition(done.Status.Conditions, executionv1alpha1.ReadyCondition)
 	if done.Status.Phase != executionv1alpha1.PhaseFailed || ready == nil || ready.Reason != reason {
 		t.Fatalf("phase %s, Ready %+v; want Failed with reason %s", done.Status.Phase, ready, reason)
+	}
+	if !strings.Contains(ready.Message, inMessage) {
+		t.Errorf("Ready message %q does not name the cause %q", ready.Message, inMessage)
 	}
 	if done.Status.JobRef != nil {
 		t.Errorf("status.jobRef = %+v, want none", done.Status.JobRef)
@@ -173,70 +179,6 @@ func patchSubtest(ctx context.Context, c client.Client) func(t *testing.T) {
 			t.Errorf("annotation e2e.kubernaut.ai/patched-by = %q, want the action's patch", v)
 		}
 	}
-}
-
-// deployManager applies config/default with the manager image and its registry sidecar, the
-// trusted key's Secret and the registry entries, waits until the manager is Ready, and removes
-// it all when the test ends. It returns a client that knows ActionExecutions.
-func deployManager(t *testing.T, ctx context.Context, managerRef, forwarderRef, nodeAddr string, key signer, entries map[string]string) client.Client {
-	t.Helper()
-	manifests := renderDefault(t, ctx, managerRef)
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if out, err := runKubectl(cctx, manifests, "delete", "--ignore-not-found", "--wait", "--timeout=2m", "-f", "-"); err != nil {
-			t.Errorf("removing config/default: %v\n%s", err, out)
-		}
-	})
-	kubectl(t, ctx, manifests, "apply", "--server-side", "-f", "-")
-	kubectl(t, ctx, nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/actionexecutions.execution.kubernaut.ai")
-	registry := ""
-	for actionType, ref := range entries {
-		registry += fmt.Sprintf("%s:\n  image: %s\n", actionType, ref)
-	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: systemNamespace, Name: trustSecret},
-		Data:       map[string][]byte{"cosign.pub": key.publicPEM},
-	}
-	if _, err := suite.client.CoreV1().Secrets(systemNamespace).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("trusted key Secret: %v", err)
-	}
-	cm, err := suite.client.CoreV1().ConfigMaps(systemNamespace).Get(ctx, registryConfigMap, metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("shipped registry ConfigMap: %v", err)
-	}
-	cm.Data = map[string]string{
-		"registry.yaml": registry,
-		"trust.yaml":    "keys:\n- secretRef: {name: " + trustSecret + "}\ntlog: disabled\n",
-	}
-	if _, err := suite.client.CoreV1().ConfigMaps(systemNamespace).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("registry ConfigMap: %v", err)
-	}
-	kubectl(t, ctx, []byte(forwarderSidecar(forwarderRef, nodeAddr)), "-n", systemNamespace, "patch", "deployment", managerDeployment, "--patch-file=/dev/stdin")
-	if out, err := runKubectl(ctx, nil, "-n", systemNamespace, "rollout", "status", "deployment/"+managerDeployment, "--timeout=3m"); err != nil {
-		logs, _ := runKubectl(ctx, nil, "-n", systemNamespace, "logs", "deployment/"+managerDeployment, "--all-containers", "--tail=50")
-		t.Fatalf("manager not Ready: %v\n%s\n%s", err, out, logs)
-	}
-	return newClient(t)
-}
-
-func newClient(t *testing.T) client.Client {
-	t.Helper()
-	rc, err := clientcmd.BuildConfigFromFlags("", suite.cluster.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The client logs through controller-runtime's logger; without one it prints a warning.
-	ctrllog.SetLogger(logr.Discard())
-	scheme := runtime.NewScheme()
-	if err := executionv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(rc, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // createNamespace creates a namespace for the test's runs and deletes it at the end.

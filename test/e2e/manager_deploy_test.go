@@ -6,68 +6,101 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"fmt"
 	"io"
-	"net"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/google/go-containerregistry/pkg/name"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
+	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
+	"github.com/kubernaut/kubernaut/internal/devcluster"
+	"github.com/kubernaut/kubernaut/internal/devcluster/deploy"
 	"github.com/kubernaut/kubernaut/internal/image"
 	"github.com/kubernaut/kubernaut/internal/signing"
 )
 
-// The shipped deployment, as config/default names it.
-const (
-	systemNamespace   = "kubernaut-system"
-	managerDeployment = "kubernaut-manager"
-	registryConfigMap = "kubernaut-action-registry"
-	trustSecret       = "e2e-cosign-pub"
-	// shippedImage is the placeholder image config/manager sets; the test replaces it.
-	shippedImage = "image: kubernaut-manager:dev"
-	repoRoot     = "../.."
-)
-
-// kubectl runs the cluster's kubectl against the dev cluster with stdin, failing the test on error.
-func kubectl(t *testing.T, ctx context.Context, stdin []byte, args ...string) []byte {
+// deployManager deploys Kubernaut into the dev cluster exactly as `kubernaut dev deploy` does:
+// the manager built from source by the project's builder, config/default, the registry entries
+// (action type → digest reference) and key as the only trusted signer. It waits until the
+// manager is available, removes everything when the test ends, and returns a client that knows
+// ActionExecutions.
+func deployManager(t *testing.T, ctx context.Context, key signer, entries map[string]string) client.Client {
 	t.Helper()
-	out, err := runKubectl(ctx, stdin, args...)
-	if err != nil {
-		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func runKubectl(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot, "bin", "k8s", "kubectl"),
-		append([]string{"--kubeconfig", suite.cluster.Kubeconfig}, args...)...)
-	cmd.Stdin = bytes.NewReader(stdin)
-	return cmd.CombinedOutput()
-}
-
-// pushBinary builds the Go main package in pkgDir with the project's builder (the binary as the
-// non-root entrypoint of a scratch image) and pushes it, returning its digest reference.
-func pushBinary(t *testing.T, ctx context.Context, pkgDir, binary, repo string) string {
-	t.Helper()
-	img, err := image.BuildGoBinary(ctx, pkgDir, binary, image.BuildOptions{})
-	if err != nil {
-		t.Fatalf("build %s: %v", pkgDir, err)
-	}
-	tag, err := name.NewTag(suite.cluster.Registry+"/"+repo+":e2e", name.Insecure)
+	images, err := deploy.BuildDevImages(ctx, suite.cluster.Registry, deploy.ImageOptions{Tag: "e2e"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest, err := image.Push(ctx, img, tag)
-	if err != nil {
-		t.Fatalf("push %s: %v", repo, err)
+	binDir := suite.config.BinDir
+	if binDir == "" {
+		if binDir, err = devcluster.DefaultBinDir(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return digest.String()
+	opts, err := deploy.DevClusterOptions(suite.cluster, filepath.Join(binDir, "kubectl"), images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry := &deploy.ActionRegistry{Entries: map[string]deploy.RegistryEntry{}, TrustedKeys: [][]byte{key.publicPEM}}
+	for actionType, ref := range entries {
+		registry.Entries[actionType] = deploy.RegistryEntry{Image: ref}
+	}
+	opts.ActionRegistry, opts.Progress = registry, testLog{t}
+	t.Cleanup(func() {
+		// A fresh context: the test's may have ended. Runs after the subtests' own cleanups,
+		// which delete their runs while the manager can still release their finalizers.
+		cctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if err := deploy.Remove(cctx, opts); err != nil {
+			t.Errorf("removing config/default: %v", err)
+		}
+	})
+	res, err := deploy.Deploy(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("manager %s available in %.1fs (pods %v)", res.ManagerImage, res.Elapsed.Seconds(), res.Pods)
+	return newClient(t)
+}
+
+// testLog writes Deploy's progress lines into the test log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func newClient(t *testing.T) client.Client {
+	t.Helper()
+	rc, err := clientcmd.BuildConfigFromFlags("", suite.cluster.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The client logs through controller-runtime's logger; without one it prints a warning.
+	ctrllog.SetLogger(logr.Discard())
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{executionv1alpha1.AddToScheme, workflowv1alpha1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := client.New(rc, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // pushAction builds the Go action in pkgDir with contractFile (which need not be the package's
@@ -93,76 +126,6 @@ func pushAction(t *testing.T, ctx context.Context, repo, pkgDir, contractFile st
 	return digest.String()
 }
 
-// forwardRegistryFromNode lets pods reach the local registry, which listens on the host's
-// 127.0.0.1 only: it accepts on the node's address and copies each connection to the registry.
-// It returns the address pods dial. The listener closes when the test ends.
-func forwardRegistryFromNode(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	nodes, err := suite.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil || len(nodes.Items) == 0 {
-		t.Fatalf("listing the node for its address: %v (%d nodes)", err, len(nodes.Items))
-	}
-	var nodeIP string
-	for _, a := range nodes.Items[0].Status.Addresses {
-		if a.Type == corev1.NodeInternalIP {
-			nodeIP = a.Address
-		}
-	}
-	if nodeIP == "" {
-		t.Fatalf("node %s has no InternalIP", nodes.Items[0].Name)
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(nodeIP, "0"))
-	if err != nil {
-		t.Fatalf("listening on the node address: %v", err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go copyConn(conn, suite.cluster.Registry)
-		}
-	}()
-	return ln.Addr().String()
-}
-
-func copyConn(conn net.Conn, to string) {
-	defer conn.Close()
-	upstream, err := net.DialTimeout("tcp", to, 5*time.Second)
-	if err != nil {
-		return
-	}
-	defer upstream.Close()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(upstream, conn); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(conn, upstream); done <- struct{}{} }()
-	<-done
-}
-
-// renderDefault renders config/default with the manager image replaced by managerRef.
-func renderDefault(t *testing.T, ctx context.Context, managerRef string) []byte {
-	t.Helper()
-	rendered := kubectl(t, ctx, nil, "kustomize", filepath.Join(repoRoot, "config", "default"))
-	if !bytes.Contains(rendered, []byte(shippedImage)) {
-		t.Fatalf("config/default no longer sets %q; the test cannot put the built image in", shippedImage)
-	}
-	return bytes.ReplaceAll(rendered, []byte(shippedImage), []byte("image: "+managerRef))
-}
-
-// forwarderSidecar is the manager's test-only native sidecar: it makes the registry's name,
-// 127.0.0.1:<port>, reachable inside the pod (see testdata/registry-forwarder). It satisfies the
-// restricted Pod Security profile like the manager container.
-func forwarderSidecar(forwarderRef, nodeAddr string) string {
-	return fmt.Sprintf(`{"spec":{"template":{"spec":{"initContainers":[{
-  "name":"registry-forwarder","image":%q,"restartPolicy":"Always",
-  "args":["-listen=%s","-to=%s"],
-  "securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}},
-  "resources":{"requests":{"cpu":"10m","memory":"16Mi"},"limits":{"cpu":"200m","memory":"64Mi"}}}]}}}}`,
-		forwarderRef, suite.cluster.Registry, nodeAddr)
-}
-
 // signer is a cosign key pair made for the test.
 type signer struct {
 	publicPEM []byte
@@ -182,7 +145,8 @@ func newSigner(t *testing.T) signer {
 	return signer{publicPEM: kp.PublicPEM, private: priv}
 }
 
-// sign signs ref (REPO@sha256:...) in the registry, as `cosign sign --key` does.
+// sign signs ref (REPO@sha256:...) in the registry, as `cosign sign --key` v2 does (legacy
+// `.sig` tag).
 func (s signer) sign(t *testing.T, ctx context.Context, ref string) {
 	t.Helper()
 	digest, err := name.NewDigest(ref, name.Insecure)
@@ -192,4 +156,64 @@ func (s signer) sign(t *testing.T, ctx context.Context, ref string) {
 	if _, err := signing.Sign(ctx, digest, s.private, signing.Options{Format: signing.FormatLegacy}); err != nil {
 		t.Fatalf("signing %s: %v", ref, err)
 	}
+}
+
+// tamperedCopy is what an attacker who can push but holds no key does: it appends a layer to
+// the signed image signedRef, pushes the result to the same repository and copies signedRef's
+// legacy signature, untouched, onto the new digest. It returns the new digest reference.
+func tamperedCopy(t *testing.T, ctx context.Context, signedRef string) string {
+	t.Helper()
+	signed, err := name.NewDigest(signedRef, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	original, err := remote.Image(signed, remote.WithContext(ctx))
+	if err != nil {
+		t.Fatalf("pulling %s: %v", signedRef, err)
+	}
+	extra, err := random.Layer(512, types.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modified, err := mutate.AppendLayers(original, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered, err := image.Push(ctx, modified, signed.Context().Tag("tampered"))
+	if err != nil {
+		t.Fatalf("pushing the tampered image: %v", err)
+	}
+	payload, sig := legacySignature(t, ctx, signed)
+	if _, err := signing.AttachLegacy(ctx, tampered, payload, sig, nil, signing.Options{}); err != nil {
+		t.Fatalf("copying the signature to %s: %v", tampered, err)
+	}
+	return tampered.String()
+}
+
+// legacySignature reads the first signature of ref's `.sig` image: the signed payload and the
+// base64 signature.
+func legacySignature(t *testing.T, ctx context.Context, ref name.Digest) (payload, sig []byte) {
+	t.Helper()
+	sigImage, err := remote.Image(signing.LegacySignatureTag(ref), remote.WithContext(ctx))
+	if err != nil {
+		t.Fatalf("reading the signature of %s: %v", ref, err)
+	}
+	manifest, err := sigImage.Manifest()
+	if err != nil || len(manifest.Layers) == 0 {
+		t.Fatalf("signature manifest of %s: %v (%d layers)", ref, err, len(manifest.Layers))
+	}
+	layers, err := sigImage.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := layers[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, rc); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), []byte(manifest.Layers[0].Annotations[signing.AnnotationSignature])
 }

@@ -23,7 +23,7 @@ var contractErrors = []error{
 // reconcileContract reads the contract from the digest decided by verification, never from the
 // registry's reference, so the contract always belongs to the image that runs.
 func (r *Reconciler) reconcileContract(ctx context.Context, run *run) error {
-	loaded, err := r.Loader.Load(ctx, run.digest, run.entry.ContractPath)
+	loaded, err := r.Loader.Load(ctx, run.digest, run.entry.ContractPath, run.pull.loadOptions()...)
 	if err != nil {
 		for _, verdict := range contractErrors {
 			if errors.Is(err, verdict) {
@@ -31,7 +31,7 @@ func (r *Reconciler) reconcileContract(ctx context.Context, run *run) error {
 					"the contract of %s is unusable: %v", run.digest, err)
 			}
 		}
-		return fmt.Errorf("loading the contract of %s: %w", run.digest, err)
+		return fmt.Errorf("loading the contract of %s with %s: %w", run.digest, run.pull, err)
 	}
 	c := loaded.Contract
 	run.contract = c

@@ -1,8 +1,9 @@
 // Package actionexecution holds the controller that runs one ActionExecution as a Kubernetes Job.
 //
 // Before anything is created, the reconciler resolves the action type in the action registry,
-// verifies the signature of the registry's image digest, reads the ActionContract from that same
-// verified digest, validates the inputs, checks the contract's security settings and permissions
+// reads the image pull secrets of the ServiceAccount the run's pod will run as, verifies the
+// signature of the registry's image digest and reads the ActionContract from that same verified
+// digest with those credentials, validates the inputs, checks the contract's security settings and permissions
 // against the baseline and the ceiling, and only then creates the ServiceAccount, RBAC and the Job
 // (DESIGN D4-D6). Every refusal is terminal, recorded with a reason constant of the API package,
 // and leaves nothing behind. Once the Job exists, the reconciler mirrors its status and, when it

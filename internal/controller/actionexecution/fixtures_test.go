@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/kubernaut/kubernaut/internal/image"
 	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
@@ -106,17 +107,19 @@ func newSigner(t testing.TB) *signer {
 	return &signer{priv: priv, publicPEM: kp.PublicPEM}
 }
 
-// sign signs the image with a Sigstore bundle attached as an OCI referrer (cosign v3's default).
-func (s *signer) sign(t testing.TB, ref name.Digest) {
+// sign signs the image with a Sigstore bundle attached as an OCI referrer (cosign v3's default),
+// writing to the registry with opts (credentials for a private one).
+func (s *signer) sign(t testing.TB, ref name.Digest, opts ...remote.Option) {
 	t.Helper()
-	if _, err := signing.Sign(context.Background(), ref, s.priv, signing.Options{}); err != nil {
+	if _, err := signing.Sign(context.Background(), ref, s.priv, signing.Options{Remote: opts}); err != nil {
 		t.Fatalf("sign %s: %v", ref, err)
 	}
 }
 
 // pushAction builds an action image with the real builder from contractYAML and a stand-in
-// entrypoint (envtest has no kubelet, so it never runs), pushes it to reg and returns its digest.
-func pushAction(t testing.TB, reg *registrytest.Registry, repo, contractYAML string) name.Digest {
+// entrypoint (envtest has no kubelet, so it never runs), pushes it to reg with opts (credentials
+// for a private one) and returns its digest.
+func pushAction(t testing.TB, reg *registrytest.Registry, repo, contractYAML string, opts ...remote.Option) name.Digest {
 	t.Helper()
 	dir := t.TempDir()
 	contractFile := filepath.Join(dir, "action-contract.yaml")
@@ -136,7 +139,7 @@ func pushAction(t testing.TB, reg *registrytest.Registry, repo, contractYAML str
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := image.Push(ctx, img, tag)
+	ref, err := image.Push(ctx, img, tag, opts...)
 	if err != nil {
 		t.Fatalf("push %s: %v", tag, err)
 	}

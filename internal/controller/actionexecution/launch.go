@@ -81,13 +81,16 @@ func rbacChildren(objs actionjob.RBACObjects) []client.Object {
 // name is deterministic, so AlreadyExists means an earlier reconcile (perhaps of a controller
 // that has since restarted) created it: it is this run's Job, never duplicated.
 func (r *Reconciler) reconcileJob(ctx context.Context, run *run) error {
-	var opts []actionjob.JobOption
+	opts := run.pull.jobOptions()
 	if run.entry.ContractPath != "" && run.entry.ContractPath != contract.DefaultPath {
 		opts = append(opts, actionjob.WithContractPath(run.entry.ContractPath))
 	}
 	job, err := actionjob.BuildJob(run.obj, run.contract, run.digest.String(), run.inputs, run.serviceAccount, opts...)
 	if err != nil {
 		return refuseFrom(executionv1alpha1.ContractLoadedCondition, executionv1alpha1.ContractInvalidReason, err)
+	}
+	if err := stampLaunchRecord(job, run.obj); err != nil {
+		return err
 	}
 	if err := r.create(ctx, run.obj, job); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	batchv1 "k8s.io/api/batch/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -51,6 +52,10 @@ type Reconciler struct {
 	Verifier ImageVerifier
 	// Loader reads contracts from verified digests, cached by digest.
 	Loader ContractLoader
+	// Keychain is the controller's own registry credentials, the ones Verifier and Loader were
+	// built with. A run whose ServiceAccount lists image pull secrets is read with those first,
+	// then the default keychain, then Keychain; nil or authn.DefaultKeychain adds nothing.
+	Keychain authn.Keychain
 	// Namespace is the controller's own namespace, where the action registry ConfigMap and the
 	// trust material (key Secrets, trusted root) live.
 	Namespace string
@@ -76,6 +81,9 @@ type run struct {
 	// serviceAccount is what the Job runs as: the run's own, a pre-created one, or "" for none
 	// (a contract without permissions gets no token at all).
 	serviceAccount string
+	// pull are the registry credentials of the run's ServiceAccount: they read the image and
+	// are listed in the Job's pod spec.
+	pull pullCredentials
 	// warnings are Warning events to emit once the status is written (warn and disabled modes).
 	warnings []warning
 }
@@ -113,15 +121,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 }
 
 // reconcile runs the steps in order. Until the Job exists, each run goes through every check
-// before anything is created; once it exists, only its status is mirrored, so a registry change
-// after launch cannot fail a run that is already executing.
+// before anything is created; once it exists, only its status is mirrored (and the checks'
+// record restored from the Job when the status write after launch was lost), so a registry
+// change after launch cannot fail a run that is already executing.
 func (r *Reconciler) reconcile(ctx context.Context, run *run) error {
 	if err := r.lookupJob(ctx, run); err != nil {
 		return err
 	}
+	restoreLaunchRecord(run)
 	if run.job == nil {
 		for _, s := range []step{
 			r.reconcileRegistryEntry,
+			r.reconcilePullSecrets,
 			r.reconcileVerification,
 			r.reconcileContract,
 			r.reconcileInputs,

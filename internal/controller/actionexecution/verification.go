@@ -36,12 +36,13 @@ func (r *Reconciler) reconcileVerification(ctx context.Context, run *run) error 
 		// API errors pass. Either way the run waits rather than fails.
 		return fmt.Errorf("building the verification policy of action type %q: %w", obj.Spec.ActionType, err)
 	}
-	res, err := r.Verifier.Verify(ctx, entry.Image, policy)
+	res, err := r.Verifier.Verify(ctx, entry.Image, policy, run.pull.verifyOptions()...)
 	switch {
 	case err == nil:
 		return recordVerified(run, entry.Image, res)
 	case errors.Is(err, verify.ErrRegistry), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("verifying the signature of %s: %w", entry.Image, err)
+		// Naming the credentials turns a bare 401 into something an operator can act on.
+		return fmt.Errorf("verifying the signature of %s with %s: %w", entry.Image, run.pull, err)
 	case errors.Is(err, verify.ErrTagReference):
 		return refuse(executionv1alpha1.VerifiedCondition, executionv1alpha1.ImageNotAllowedReason,
 			"the registry entry of %q names %s by tag; verification mode %s requires a digest: %v",

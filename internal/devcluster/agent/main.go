@@ -1,7 +1,7 @@
 // Command kubernaut-dev-agent runs the dev cluster's own daemons, started by
 // `kubernaut dev cluster up` like any other component:
 //
-//	kubernaut-dev-agent registry --addr 127.0.0.1:5000 --dir STATE/registry
+//	kubernaut-dev-agent registry --addr 127.0.0.1:5000 [--read-only-addr NODEIP:5000] --dir STATE/registry
 //	kubernaut-dev-agent provisioner --kubeconfig FILE --dir STATE/volumes
 package main
 
@@ -48,7 +48,9 @@ func main() {
 
 func runRegistry(ctx context.Context, args []string, logger *log.Logger) error {
 	fs := flag.NewFlagSet("registry", flag.ExitOnError)
-	addr := fs.String("addr", "127.0.0.1:5000", "listen address; must be loopback")
+	addr := fs.String("addr", "127.0.0.1:5000", "listen address for pushes and pulls; must be loopback")
+	readOnlyAddr := fs.String("read-only-addr", "", "optional further listen address serving pulls only "+
+		"(the node's address, so that pods can pull and verify images)")
 	dir := fs.String("dir", "", "storage directory (required)")
 	_ = fs.Parse(args)
 	if *dir == "" {
@@ -57,23 +59,58 @@ func runRegistry(ctx context.Context, args []string, logger *log.Logger) error {
 	if host, _, err := net.SplitHostPort(*addr); err != nil || !net.ParseIP(host).IsLoopback() {
 		return fmt.Errorf("registry: --addr %q must be a loopback host:port", *addr)
 	}
+	if *readOnlyAddr != "" {
+		// A wildcard would also expose the registry on every other interface of the host.
+		if host, _, err := net.SplitHostPort(*readOnlyAddr); err != nil || net.ParseIP(host) == nil || net.ParseIP(host).IsUnspecified() {
+			return fmt.Errorf("registry: --read-only-addr %q must be a host:port with one specific IP address", *readOnlyAddr)
+		}
+	}
 	h, err := localregistry.New(*dir, logger)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}()
-	logger.Printf("registry serving %s from %s", *addr, *dir)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("registry: %w", err)
+	servers := []*http.Server{{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	if *readOnlyAddr != "" {
+		servers = append(servers, &http.Server{Addr: *readOnlyAddr, Handler: localregistry.ReadOnly(h), ReadHeaderTimeout: 10 * time.Second})
 	}
-	return nil
+	logger.Printf("registry serving %s (read-only: %q) from %s", *addr, *readOnlyAddr, *dir)
+	return serveAll(ctx, servers)
+}
+
+// serveAll runs every server until ctx ends or one of them fails, then shuts all of them down.
+// Listening happens before serving, so a taken port fails the start at once.
+func serveAll(ctx context.Context, servers []*http.Server) error {
+	listeners := make([]net.Listener, 0, len(servers))
+	for _, srv := range servers {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			for _, l := range listeners {
+				_ = l.Close()
+			}
+			return fmt.Errorf("registry: %w", err)
+		}
+		listeners = append(listeners, ln)
+	}
+	failed := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() {
+			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("registry on %s: %w", srv.Addr, err)
+			}
+		}()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-failed:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(shutdownCtx)
+	}
+	return err
 }
 
 func runProvisioner(ctx context.Context, args []string, logger *log.Logger) error {
