@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/kubernaut/kubernaut/internal/manager"
+	"github.com/kubernaut/kubernaut/internal/settings"
 )
 
 func main() {
@@ -46,6 +48,8 @@ func parseFlags(args []string, getenv func(string) string) (manager.Options, *za
 		"WorkflowExecutions reconciled at once (each workflow by one worker at a time).")
 	fs.StringVar(&opts.CeilingClusterRole, "action-ceiling-clusterrole", opts.CeilingClusterRole,
 		"ClusterRole bounding the permissions any action may be granted; read at start.")
+	fs.Func("setting", "A kubernaut-config setting as KEY=VALUE, winning over the ConfigMap's (e.g. --setting maxParallelSteps=10); repeat for several.",
+		func(kv string) error { return addSetting(&opts, kv) })
 	fs.Func("watch-namespace", "Reconcile WorkflowExecutions and ActionExecutions only in this namespace; repeat for several (default: all namespaces).",
 		func(ns string) error { opts.WatchNamespaces = append(opts.WatchNamespaces, ns); return nil })
 	logOpts := &zap.Options{}
@@ -57,7 +61,24 @@ func parseFlags(args []string, getenv func(string) string) (manager.Options, *za
 		return opts, nil, fmt.Errorf("unexpected arguments %q: the manager takes flags only", fs.Args())
 	}
 	opts.QPS = float32(*qps)
+	if _, err := settings.Parse(opts.SettingOverrides); err != nil {
+		return opts, nil, fmt.Errorf("--setting: %w", err)
+	}
 	return opts, logOpts, nil
+}
+
+// addSetting records one --setting KEY=VALUE; the values are checked together once all flags
+// are read, with the ConfigMap's own parser.
+func addSetting(opts *manager.Options, kv string) error {
+	key, value, ok := strings.Cut(kv, "=")
+	if !ok || key == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", kv)
+	}
+	if opts.SettingOverrides == nil {
+		opts.SettingOverrides = map[string]string{}
+	}
+	opts.SettingOverrides[key] = value
+	return nil
 }
 
 func run(opts manager.Options) error {

@@ -32,12 +32,13 @@ func TestParseFlags(t *testing.T) {
 		name: "flags override the environment and the defaults",
 		args: []string{"--namespace=team", "--leader-elect=false", "--kube-api-qps=50", "--kube-api-burst=80",
 			"--max-concurrent-reconciles=8", "--max-concurrent-workflow-reconciles=4", "--metrics-bind-address=0",
-			"--watch-namespace=a", "--watch-namespace=b"},
+			"--watch-namespace=a", "--watch-namespace=b", "--setting=maxParallelSteps=10", "--setting", "step.timeout=2m"},
 		env: map[string]string{"POD_NAMESPACE": "ops"},
 		want: withDefaults(func(o *manager.Options) {
 			o.Namespace, o.LeaderElect, o.QPS, o.Burst = "team", false, 50, 80
 			o.MaxConcurrentReconciles, o.MaxConcurrentWorkflowReconciles = 8, 4
 			o.MetricsBindAddress, o.WatchNamespaces = "0", []string{"a", "b"}
+			o.SettingOverrides = map[string]string{"maxParallelSteps": "10", "step.timeout": "2m"}
 		}),
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,5 +56,13 @@ func TestParseFlags(t *testing.T) {
 func TestParseFlagsRefusesPositionalArguments(t *testing.T) {
 	if _, _, err := parseFlags([]string{"run"}, func(string) string { return "" }); err == nil {
 		t.Fatal("parseFlags accepted a positional argument")
+	}
+}
+
+func TestParseFlagsRefusesInvalidSettings(t *testing.T) {
+	for _, args := range [][]string{{"--setting=maxParallelSteps"}, {"--setting=maxParallelSteps=0"}, {"--setting=noSuchKey=1"}} {
+		if _, _, err := parseFlags(args, func(string) string { return "" }); err == nil {
+			t.Errorf("parseFlags(%q) accepted an invalid setting", args)
+		}
 	}
 }

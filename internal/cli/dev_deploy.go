@@ -126,7 +126,11 @@ func printDeployResult(w io.Writer, res *deploy.Result, opts deploy.Options, cl 
 	} else {
 		fmt.Fprintf(w, "  pods:          %v (unchanged: same image and settings)\n", res.Pods)
 	}
-	fmt.Fprintf(w, "  applied:       %d objects from %s\n", len(res.Applied), opts.ConfigDir)
+	from := opts.ConfigDir
+	if from == "" {
+		from = "config/default"
+	}
+	fmt.Fprintf(w, "  applied:       %d objects from %s\n", len(res.Applied), from)
 	if opts.ActionRegistry != nil {
 		fmt.Fprintf(w, "  registry:      %d action types, %d trusted keys\n", len(opts.ActionRegistry.Entries), len(opts.ActionRegistry.TrustedKeys))
 	}

@@ -66,6 +66,9 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// MaxConcurrentWorkflowReconciles is how many WorkflowExecutions are reconciled at once.
 	MaxConcurrentWorkflowReconciles int
+	// SettingOverrides are kubernaut-config keys set on the command line; they win over the
+	// ConfigMap's.
+	SettingOverrides map[string]string
 	// WatchNamespaces restricts the controllers to WorkflowExecutions and ActionExecutions (and
 	// their Jobs and workspace claims) in these namespaces; empty means all namespaces.
 	WatchNamespaces []string
@@ -160,7 +163,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 // settings current in a Store, and the WorkflowExecution controller, which loads them from it,
 // with the Job engine (the only engine of this build).
 func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Options) error {
-	initial, err := settingscontroller.Initial(ctx, mgr.GetAPIReader(), opts.Namespace)
+	initial, err := settingscontroller.Initial(ctx, mgr.GetAPIReader(), opts.Namespace, opts.SettingOverrides)
 	if err != nil {
 		ctrl.Log.WithName("setup").Error(err, "Starting with the default settings")
 	}
@@ -170,6 +173,7 @@ func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Option
 		Namespace: opts.Namespace,
 		Store:     store,
 		Recorder:  mgr.GetEventRecorder("kubernaut-" + settingscontroller.ControllerName),
+		Overrides: opts.SettingOverrides,
 	}
 	if err := sr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the settings controller: %w", err)

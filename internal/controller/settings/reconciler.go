@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -43,6 +44,9 @@ type Reconciler struct {
 	Store *ksettings.Store
 	// Recorder emits the Warning event on an invalid ConfigMap.
 	Recorder events.EventRecorder
+	// Overrides are settings given on the manager's command line (--setting key=value); they
+	// win over the ConfigMap's keys (DESIGN D2: flags override).
+	Overrides map[string]string
 }
 
 // Reconcile implements reconcile.Reconciler: absent ConfigMap → defaults; valid → its settings;
@@ -54,12 +58,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	err := r.Client.Get(ctx, req.NamespacedName, cm)
 	switch {
 	case apierrors.IsNotFound(err):
-		r.publish(ctx, ksettings.Defaults(), "ConfigMap absent; using the defaults")
+		s, err := ksettings.Parse(r.Overrides)
+		if err != nil {
+			return ctrl.Result{}, fmt.Errorf("the manager's --setting flags: %w", err)
+		}
+		r.publish(ctx, s, "ConfigMap absent; using the defaults and the --setting flags")
 		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("reading ConfigMap %s: %w", req.NamespacedName, err)
 	}
-	s, err := ksettings.Parse(cm.Data)
+	s, err := ksettings.Parse(WithOverrides(cm.Data, r.Overrides))
 	if err != nil {
 		logger.Error(err, "Rejected invalid settings; the last good settings stay in force")
 		if r.Recorder != nil {
@@ -97,18 +105,33 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // reconciles of a starting manager already use the configured settings rather than the
 // defaults. An absent ConfigMap gives the defaults; an invalid one gives the defaults and the
 // error to report (the manager still starts, and the reconciler reports it again as an event).
-func Initial(ctx context.Context, reader client.Reader, namespace string) (ksettings.Settings, error) {
+//
+// overrides (--setting flags) win over the ConfigMap; they must be valid on their own, which the
+// manager checks before it starts (ValidateOverrides).
+func Initial(ctx context.Context, reader client.Reader, namespace string, overrides map[string]string) (ksettings.Settings, error) {
+	flagsOnly, err := ksettings.Parse(overrides)
+	if err != nil {
+		return ksettings.Defaults(), fmt.Errorf("the manager's --setting flags: %w", err)
+	}
 	cm := &corev1.ConfigMap{}
-	err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ksettings.ConfigMapName}, cm)
+	err = reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ksettings.ConfigMapName}, cm)
 	switch {
 	case apierrors.IsNotFound(err):
-		return ksettings.Defaults(), nil
+		return flagsOnly, nil
 	case err != nil:
-		return ksettings.Defaults(), fmt.Errorf("reading ConfigMap %s/%s: %w", namespace, ksettings.ConfigMapName, err)
+		return flagsOnly, fmt.Errorf("reading ConfigMap %s/%s: %w", namespace, ksettings.ConfigMapName, err)
 	}
-	s, err := ksettings.Parse(cm.Data)
+	s, err := ksettings.Parse(WithOverrides(cm.Data, overrides))
 	if err != nil {
-		return ksettings.Defaults(), errors.Join(fmt.Errorf("ConfigMap %s/%s is invalid; using the defaults", namespace, ksettings.ConfigMapName), err)
+		return flagsOnly, errors.Join(fmt.Errorf("ConfigMap %s/%s is invalid; using the defaults and the --setting flags", namespace, ksettings.ConfigMapName), err)
 	}
 	return s, nil
+}
+
+// WithOverrides returns data with the keys of overrides replaced, leaving both maps unchanged.
+func WithOverrides(data, overrides map[string]string) map[string]string {
+	merged := make(map[string]string, len(data)+len(overrides))
+	maps.Copy(merged, data)
+	maps.Copy(merged, overrides)
+	return merged
 }

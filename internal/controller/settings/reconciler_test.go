@@ -117,7 +117,7 @@ func TestInitial(t *testing.T) {
 	ctx := context.Background()
 	t.Run("an absent ConfigMap gives the defaults", func(t *testing.T) {
 		g := NewWithT(t)
-		s, err := settingscontroller.Initial(ctx, env.Client, newNamespace(t))
+		s, err := settingscontroller.Initial(ctx, env.Client, newNamespace(t), nil)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(s.MaxParallelSteps).To(Equal(settings.Defaults().MaxParallelSteps))
 	})
@@ -128,7 +128,7 @@ func TestInitial(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: settings.ConfigMapName},
 			Data:       map[string]string{settings.KeyWorkflowTimeout: "45m"},
 		})).To(Succeed())
-		s, err := settingscontroller.Initial(ctx, env.Client, ns)
+		s, err := settingscontroller.Initial(ctx, env.Client, ns, nil)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(s.WorkflowTimeout).To(Equal(45 * time.Minute))
 	})
@@ -139,8 +139,32 @@ func TestInitial(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: settings.ConfigMapName},
 			Data:       map[string]string{settings.KeyWorkflowTimeout: "forever"},
 		})).To(Succeed())
-		s, err := settingscontroller.Initial(ctx, env.Client, ns)
+		s, err := settingscontroller.Initial(ctx, env.Client, ns, nil)
 		g.Expect(err).To(MatchError(ContainSubstring(settings.KeyWorkflowTimeout)))
 		g.Expect(s.WorkflowTimeout).To(Equal(settings.Defaults().WorkflowTimeout))
 	})
+}
+
+func TestInitial_settingFlagsWinOverTheConfigMap(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	g.Expect(env.Client.Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: settings.ConfigMapName},
+		Data:       map[string]string{settings.KeyWorkflowTimeout: "45m", settings.KeyMaxParallelSteps: "7"},
+	})).To(Succeed())
+	s, err := settingscontroller.Initial(ctx, env.Client, ns, map[string]string{settings.KeyMaxParallelSteps: "2"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(s.MaxParallelSteps).To(Equal(2), "the flag wins")
+	g.Expect(s.WorkflowTimeout).To(Equal(45*time.Minute), "keys without a flag come from the ConfigMap")
+
+	_, err = settingscontroller.Initial(ctx, env.Client, ns, map[string]string{"maxParalelSteps": "2"})
+	g.Expect(err).To(MatchError(ContainSubstring(`did you mean "maxParallelSteps"`)), "a mistyped flag is an error")
+}
+
+func TestWithOverrides_leavesBothMapsUnchanged(t *testing.T) {
+	g := NewWithT(t)
+	data, overrides := map[string]string{"a": "1", "b": "2"}, map[string]string{"b": "3"}
+	g.Expect(settingscontroller.WithOverrides(data, overrides)).To(Equal(map[string]string{"a": "1", "b": "3"}))
+	g.Expect(data).To(Equal(map[string]string{"a": "1", "b": "2"}))
 }
