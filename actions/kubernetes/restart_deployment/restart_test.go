@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+	"github.com/kubernaut/kubernaut/sdk/action"
+	"github.com/kubernaut/kubernaut/sdk/actiontest"
+)
+
+func TestRestartSetsTheAnnotationOfThePodTemplateLikeKubectl(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	before := newDeployment(t, sb, "web", 2)
+
+	r := runAction(t, sb, map[string]any{"deployment": "web", "waitForRollout": false})
+
+	mustSucceed(t, r)
+	diffOutputs(t, map[string]any{
+		"deployment": "web", "namespace": sb.Namespace, "previousRestartedAt": "", "restartedAt": "2026-11-26T03:00:00Z",
+		"previousGeneration": before.Generation, "generation": before.Generation + 1,
+		"updatedReplicas": 0, "availableReplicas": 0, "dryRun": false,
+	}, r)
+	after := getDeployment(t, sb, "web")
+	if got := after.Spec.Template.Annotations[RestartedAtAnnotation]; got != "2026-11-26T03:00:00Z" {
+		t.Errorf("the pod template's %s = %q", RestartedAtAnnotation, got)
+	}
+	if after.Spec.Template.Spec.Containers[0].Image != before.Spec.Template.Spec.Containers[0].Image || *after.Spec.Replicas != 2 {
+		t.Errorf("the restart changed more than the annotation: %+v", after.Spec)
+	}
+}
+
+func TestARestartedDeploymentReportsThePreviousRestart(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	d := newDeployment(t, sb, "web", 1)
+	d.Spec.Template.Annotations = map[string]string{RestartedAtAnnotation: "2026-01-01T00:00:00Z", "team": "shop"}
+	if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Update(context.Background(), d, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := runAction(t, sb, map[string]any{"deployment": "web", "waitForRollout": false})
+
+	mustSucceed(t, r)
+	if r.Outputs["previousRestartedAt"] != "2026-01-01T00:00:00Z" {
+		t.Errorf("previousRestartedAt = %v", r.Outputs["previousRestartedAt"])
+	}
+	if got := getDeployment(t, sb, "web").Spec.Template.Annotations["team"]; got != "shop" {
+		t.Errorf("another annotation of the template was lost: team = %q", got)
+	}
+}
+
+func TestDryRunReportsTheRestartAndPersistsNothing(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	before := newDeployment(t, sb, "web", 1)
+
+	r := runAction(t, sb, map[string]any{"deployment": "web", "dryRun": true}) // no wait in a dry run
+
+	mustSucceed(t, r)
+	if r.Outputs["restartedAt"] != "2026-11-26T03:00:00Z" || r.Outputs["dryRun"] != true {
+		t.Errorf("outputs %v do not report the restart that would happen", r.Outputs)
+	}
+	if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
+	}
+	if !strings.Contains(r.Stderr, "dry run: deployment "+sb.Namespace+"/web would be restarted") {
+		t.Errorf("the log does not say what would change:\n%s", r.Stderr)
+	}
+}
+
+func TestAPausedDeploymentIsRefused(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	d := newDeployment(t, sb, "web", 1)
+	d.Spec.Paused = true
+	d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Update(context.Background(), d, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := runAction(t, sb, map[string]any{"deployment": "web"})
+
+	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web is paused: a restart would not replace any pod")
+	if after := getDeployment(t, sb, "web"); after.ResourceVersion != d.ResourceVersion {
+		t.Errorf("a refused restart changed the deployment")
+	}
+}
+
+func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+
+	r := runAction(t, sb, map[string]any{"deployment": "nope"})
+
+	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/nope not found: check the inputs")
+}
+
+func TestWaitForRolloutEndsWhenEveryReplicaIsUpdatedAndAvailable(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	before := newDeployment(t, sb, "web", 2)
+	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+		Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
+	})
+
+	r := runAction(t, sb, map[string]any{"deployment": "web"}) // waitForRollout defaults to true
+
+	<-done
+	mustSucceed(t, r)
+	if r.Outputs["updatedReplicas"] != actiontest.Normalize(t, map[string]any{"n": 2})["n"] {
+		t.Errorf("updatedReplicas = %v, want 2", r.Outputs["updatedReplicas"])
+	}
+}
+
+func TestWaitForRolloutFailsAtOnceWhenTheProgressDeadlineIsExceeded(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	before := newDeployment(t, sb, "web", 2)
+	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+		Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2,
+		Conditions: []appsv1.DeploymentCondition{{
+			Type: appsv1.DeploymentProgressing, Status: "False", Reason: "ProgressDeadlineExceeded",
+			Message: `ReplicaSet "web-7d9f" has timed out progressing.`,
+		}},
+	})
+
+	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(kubetest.Context(t)))
+
+	<-done
+	mustFail(t, r, action.ExitActionFailed, "the rollout of deployment "+sb.Namespace+`/web exceeded its progress deadline: ReplicaSet "web-7d9f" has timed out progressing.`)
+}
+
+func TestWaitForRolloutGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	before := newDeployment(t, sb, "web", 2)
+	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+		Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // the step's deadline
+	defer cancel()
+
+	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(ctx))
+
+	<-done
+	mustFail(t, r, action.ExitActionFailed, "gave up waiting for the rollout of deployment "+sb.Namespace+"/web (1/2 updated, 2 available, 3 existing)")
+}
+
+// playDeploymentController waits until the Deployment reaches generation, then writes status
+// as the Deployment controller would once it has observed it. envtest runs no controllers.
+func playDeploymentController(t *testing.T, sb *kubetest.Sandbox, name string, generation int64, status appsv1.DeploymentStatus) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Get(context.Background(), name, metav1.GetOptions{})
+			if err == nil && d.Generation >= generation {
+				d.Status = status
+				d.Status.ObservedGeneration = d.Generation
+				if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).UpdateStatus(context.Background(), d, metav1.UpdateOptions{}); err != nil {
+					t.Errorf("write the deployment's status: %v", err)
+				}
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Errorf("deployment %s never reached generation %d", name, generation)
+	}()
+	return done
+}

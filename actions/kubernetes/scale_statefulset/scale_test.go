@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+)
+
+func TestScaleSetsTheReplicasOfTheStatefulSetInThePodsNamespace(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	newStatefulSet(t, sb, "payment-service", 2)
+
+	// As in the seed's workflow: no namespace, so the pod's (the workflow's) is used.
+	r := runAction(t, sb, map[string]any{"statefulset": "payment-service", "replicas": 10, "waitForReady": false})
+
+	mustSucceed(t, r)
+	diffOutputs(t, map[string]any{
+		"statefulset": "payment-service", "namespace": sb.Namespace, "previousReplicas": 2, "replicas": 10,
+		"actualReplicas": 0, "changed": true, "dryRun": false,
+	}, r)
+	if got := *getStatefulSet(t, sb, "payment-service").Spec.Replicas; got != 10 {
+		t.Errorf("spec.replicas = %d after the action, want 10", got)
+	}
+}
+
+func TestAnExplicitNamespaceWinsOverThePodsNamespace(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	newStatefulSet(t, sb, "web", 1)
+	env := sb.ActionEnv()
+	env.PodNamespace = func() (string, error) { return "elsewhere", nil }
+
+	r := runActionWith(t, scaler{kube: env}, map[string]any{
+		"namespace": sb.Namespace, "statefulset": "web", "replicas": 0, "waitForReady": false,
+	})
+
+	mustSucceed(t, r)
+	if got := *getStatefulSet(t, sb, "web").Spec.Replicas; got != 0 {
+		t.Errorf("spec.replicas = %d after the action, want 0", got)
+	}
+}
+
+func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	before := newStatefulSet(t, sb, "web", 1)
+
+	r := runAction(t, sb, map[string]any{"statefulset": "web", "replicas": 4, "dryRun": true})
+
+	mustSucceed(t, r)
+	diffOutputs(t, map[string]any{
+		"statefulset": "web", "namespace": sb.Namespace, "previousReplicas": 1, "replicas": 4,
+		"actualReplicas": 0, "changed": true, "dryRun": true,
+	}, r)
+	after := getStatefulSet(t, sb, "web")
+	if after.ResourceVersion != before.ResourceVersion || *after.Spec.Replicas != 1 {
+		t.Errorf("the dry run changed the statefulset: resourceVersion %s -> %s, replicas %d",
+			before.ResourceVersion, after.ResourceVersion, *after.Spec.Replicas)
+	}
+	if !strings.Contains(r.Stderr, "dry run: statefulset "+sb.Namespace+"/web would be scaled from 1 to 4") {
+		t.Errorf("the log does not say what would change:\n%s", r.Stderr)
+	}
+}
+
+func TestScalingToTheCurrentCountWritesNothing(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	before := newStatefulSet(t, sb, "web", 3)
+
+	r := runAction(t, sb, map[string]any{"statefulset": "web", "replicas": 3, "waitForReady": false})
+
+	mustSucceed(t, r)
+	if r.Outputs["changed"] != false {
+		t.Errorf("changed = %v, want false", r.Outputs["changed"])
+	}
+	if after := getStatefulSet(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged statefulset", before.ResourceVersion, after.ResourceVersion)
+	}
+}
+
+func TestAMissingStatefulSetFailsNamingIt(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+
+	r := runAction(t, sb, map[string]any{"statefulset": "nope", "replicas": 1})
+
+	if r.ExitCode != 1 {
+		t.Fatalf("exit code %d, want 1 (action failed); stderr:\n%s", r.ExitCode, r.Stderr)
+	}
+	if want := "statefulset " + sb.Namespace + "/nope not found"; !strings.Contains(r.Stderr, want) {
+		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
+	}
+}
+
+func TestTheContractGrantsWhatScalingNeedsAndNothingElse(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	newStatefulSet(t, sb, "web", 1)
+	other := cluster.NewSandbox(t, contractFile)
+	newStatefulSet(t, other, "web", 1)
+	ctx := context.Background()
+
+	// What the action does works (the other tests run it), and the API server refuses the rest.
+	err := sb.Client.AppsV1().StatefulSets(sb.Namespace).Delete(ctx, "web", metav1.DeleteOptions{})
+	sb.ExpectForbidden(t, err, "delete the StatefulSet")
+	d := getStatefulSet(t, sb, "web")
+	d.Spec.Template.Spec.Containers[0].Image = "evil.example/miner:1"
+	_, err = sb.Client.AppsV1().StatefulSets(sb.Namespace).Update(ctx, d, metav1.UpdateOptions{})
+	sb.ExpectForbidden(t, err, "update the StatefulSet's pod template")
+	_, err = sb.Client.AppsV1().Deployments(sb.Namespace).GetScale(ctx, "web", metav1.GetOptions{})
+	sb.ExpectForbidden(t, err, "read a Deployment's scale")
+	_, err = sb.Client.AppsV1().StatefulSets(other.Namespace).GetScale(ctx, "web", metav1.GetOptions{})
+	sb.ExpectForbidden(t, err, "read a StatefulSet's scale in another namespace")
+	_, err = sb.Client.AppsV1().StatefulSets(sb.Namespace).List(ctx, metav1.ListOptions{})
+	sb.ExpectForbidden(t, err, "list StatefulSets")
+
+	for _, denied := range []struct{ verb, resource, subresource string }{
+		{"patch", "statefulsets", ""}, {"patch", "statefulsets", "scale"}, {"watch", "statefulsets", ""},
+		{"create", "statefulsets", ""}, {"update", "deployments", "scale"}, {"update", "replicasets", "scale"},
+	} {
+		if sb.Allowed(t, kubetest.Attrs("apps", denied.resource, denied.subresource, denied.verb)) {
+			t.Errorf("the contract allows %s on %s/%s; it must not", denied.verb, denied.resource, denied.subresource)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+)
+
+func TestUncordonMakesTheNodeSchedulableAndKeepsTheRest(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	node := newNode(t, sb, true)
+
+	r := runAction(t, sb, map[string]any{"node": node.Name})
+
+	mustSucceed(t, r)
+	diffOutputs(t, map[string]any{
+		"node": node.Name, "previousUnschedulable": true, "unschedulable": false, "changed": true, "dryRun": false,
+	}, r)
+	after := getNode(t, sb, node.Name)
+	if after.Spec.Unschedulable {
+		t.Errorf("spec.unschedulable = true after the action")
+	}
+	if after.Labels["team"] != "sre" {
+		t.Errorf("the patch touched the node's labels: %v", after.Labels)
+	}
+}
+
+func TestDryRunReportsTheUncordonAndPersistsNothing(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	node := newNode(t, sb, true)
+
+	r := runAction(t, sb, map[string]any{"node": node.Name, "dryRun": true})
+
+	mustSucceed(t, r)
+	diffOutputs(t, map[string]any{
+		"node": node.Name, "previousUnschedulable": true, "unschedulable": false, "changed": true, "dryRun": true,
+	}, r)
+	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion || !after.Spec.Unschedulable {
+		t.Errorf("the dry run changed the node: resourceVersion %s -> %s, unschedulable %t",
+			node.ResourceVersion, after.ResourceVersion, after.Spec.Unschedulable)
+	}
+	if !strings.Contains(r.Stderr, "dry run: node "+node.Name+" would have unschedulable=false") {
+		t.Errorf("the log does not say what would change:\n%s", r.Stderr)
+	}
+}
+
+func TestUncordoningASchedulableNodeWritesNothing(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	node := newNode(t, sb, false)
+
+	r := runAction(t, sb, map[string]any{"node": node.Name})
+
+	mustSucceed(t, r)
+	diffOutputs(t, map[string]any{
+		"node": node.Name, "previousUnschedulable": false, "unschedulable": false, "changed": false, "dryRun": false,
+	}, r)
+	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion {
+		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged node", node.ResourceVersion, after.ResourceVersion)
+	}
+}
+
+func TestAMissingNodeFailsNamingIt(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+
+	r := runAction(t, sb, map[string]any{"node": "no-such-node"})
+
+	if r.ExitCode != 1 {
+		t.Fatalf("exit code %d, want 1 (action failed); stderr:\n%s", r.ExitCode, r.Stderr)
+	}
+	if want := "node no-such-node not found: check the inputs"; !strings.Contains(r.Stderr, want) {
+		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
+	}
+}
+
+func TestTheContractGrantsWhatUncordoningNeedsAndNothingElse(t *testing.T) {
+	sb := cluster.NewSandbox(t, contractFile)
+	node := newNode(t, sb, true)
+	ctx := context.Background()
+
+	err := sb.Client.CoreV1().Nodes().Delete(ctx, node.Name, metav1.DeleteOptions{})
+	sb.ExpectForbidden(t, err, "delete the node")
+	_, err = sb.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	sb.ExpectForbidden(t, err, "list nodes")
+	node.Spec.Unschedulable = false
+	_, err = sb.Client.CoreV1().Nodes().Update(ctx, node, metav1.UpdateOptions{})
+	sb.ExpectForbidden(t, err, "update the whole node")
+
+	for _, denied := range []struct{ verb, resource, subresource string }{
+		{"patch", "nodes", "status"}, {"create", "nodes", ""}, {"watch", "nodes", ""}, {"list", "pods", ""},
+	} {
+		if sb.ClusterAllowed(t, kubetest.Attrs("", denied.resource, denied.subresource, denied.verb)) {
+			t.Errorf("the contract allows %s on %s/%s; it must not", denied.verb, denied.resource, denied.subresource)
+		}
+	}
+}
