@@ -129,6 +129,9 @@ func TestActionExecution_refusesBeforeCreatingAnything(t *testing.T) {
 				map[string]string{"phase": "Failed", "reason": tc.wantReason})).To(BeNumerically(">=", 1))
 		})
 	}
+	g := NewWithT(t)
+	g.Expect(metricValue(t, "kubernaut_actionexecution_verification_seconds", map[string]string{"result": "failed"})).To(BeNumerically(">=", 1),
+		"the unsigned and wrong-key cases are failed verifications")
 }
 
 // assertNothingCreated checks that a refused run left no Job, ServiceAccount, Role or

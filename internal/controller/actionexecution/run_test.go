@@ -97,6 +97,7 @@ func TestActionExecution_runsTheVerifiedDigestAsAJobAndRecordsItsOutputs(t *test
 	g.Expect(condition(done, executionv1alpha1.ReadyCondition)).To(And(
 		HaveField("Status", metav1.ConditionTrue), HaveField("Reason", executionv1alpha1.SucceededReason)))
 	g.Expect(metricValue(t, "kubernaut_actionexecution_launch_seconds", nil)).To(BeNumerically(">=", 1))
+	g.Expect(metricValue(t, "kubernaut_actionexecution_verification_seconds", map[string]string{"result": "verified"})).To(BeNumerically(">=", 1))
 	g.Expect(metricValue(t, "kubernaut_actionexecution_finished_total",
 		map[string]string{"phase": "Succeeded", "reason": executionv1alpha1.SucceededReason})).To(BeNumerically(">=", 1))
 }

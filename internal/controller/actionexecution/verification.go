@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,7 +37,9 @@ func (r *Reconciler) reconcileVerification(ctx context.Context, run *run) error 
 		// API errors pass. Either way the run waits rather than fails.
 		return fmt.Errorf("building the verification policy of action type %q: %w", obj.Spec.ActionType, err)
 	}
+	began := time.Now()
 	res, err := r.Verifier.Verify(ctx, entry.Image, policy, run.pull.verifyOptions()...)
+	observeVerification(time.Since(began), err)
 	switch {
 	case err == nil:
 		return recordVerified(run, entry.Image, res)
