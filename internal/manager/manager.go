@@ -204,14 +204,19 @@ func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Option
 func cacheOptions(opts Options) cache.Options {
 	own := map[string]cache.Config{opts.Namespace: {}}
 	managed := labels.SelectorFromSet(labels.Set{actionjob.LabelManagedBy: actionjob.ManagedBy})
-	c := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.ConfigMap{}: {Namespaces: own},
-		&corev1.Secret{}:    {Namespaces: own},
-		&batchv1.Job{}:      {Label: managed},
-		// The workflow controller watches its workspace claims (Owns); the selector keeps the
-		// cluster's other claims out of memory.
-		&corev1.PersistentVolumeClaim{}: {Label: managed},
-	}}
+	c := cache.Options{
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}: {Namespaces: own},
+			&corev1.Secret{}:    {Namespaces: own},
+			&batchv1.Job{}:      {Label: managed},
+			// The workflow controller watches its workspace claims (Owns); the selector keeps
+			// the cluster's other claims out of memory.
+			&corev1.PersistentVolumeClaim{}: {Label: managed},
+		},
+		// managedFields are a large share of every cached object and no controller here reads
+		// them (none applies server-side from a cached object), so they are dropped on arrival.
+		DefaultTransform: cache.TransformStripManagedFields(),
+	}
 	if len(opts.WatchNamespaces) > 0 {
 		c.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range opts.WatchNamespaces {
