@@ -75,15 +75,17 @@ func podProcesses(cgroup string) []int {
 	return pids
 }
 
-// ourShims finds containerd-shim-runc-v2 processes running our binary for our socket.
+// ourShims finds the containerd-shim-runc-v2 processes serving our containerd socket.
 func ourShims(c *Config) []int {
-	shim := filepath.Join(c.BinDir, "containerd-shim-runc-v2")
 	socket := c.layout().containerdSocket()
 	var pids []int
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range dirs {
+		// Matched by name, not by path: the cluster may have been started from another checkout's
+		// bin directory, or the binary rebuilt since (the link then ends in " (deleted)"). The
+		// socket in the arguments is what makes the shim ours.
 		exe, err := os.Readlink(filepath.Join(dir, "exe"))
-		if err != nil || exe != shim {
+		if err != nil || !strings.HasPrefix(filepath.Base(exe), "containerd-shim-runc-v2") {
 			continue
 		}
 		cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))

@@ -190,7 +190,7 @@ func tamperedCopy(t *testing.T, ctx context.Context, signedRef string) string {
 	return tampered.String()
 }
 
-// legacySignature reads the first signature of ref's `.sig` image: the signed payload and the
+// legacySignature reads the newest signature of ref's `.sig` image: the signed payload and the
 // base64 signature.
 func legacySignature(t *testing.T, ctx context.Context, ref name.Digest) (payload, sig []byte) {
 	t.Helper()
@@ -206,7 +206,10 @@ func legacySignature(t *testing.T, ctx context.Context, ref name.Digest) (payloa
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := layers[0].Uncompressed()
+	// The newest signature is the test's own: a reused cluster's registry keeps the signatures
+	// earlier runs made of the same reproducible image with their own, now untrusted, keys.
+	last := len(layers) - 1
+	rc, err := layers[last].Uncompressed()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,5 +218,5 @@ func legacySignature(t *testing.T, ctx context.Context, ref name.Digest) (payloa
 	if _, err := io.Copy(&buf, rc); err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes(), []byte(manifest.Layers[0].Annotations[signing.AnnotationSignature])
+	return buf.Bytes(), []byte(manifest.Layers[last].Annotations[signing.AnnotationSignature])
 }
