@@ -2,9 +2,12 @@ package actionexecution
 
 import (
 	"context"
+	"time"
 
+	"golang.org/x/time/rate"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,8 +40,22 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts ReconcilerOptions) 
 			builder.WithPredicates(predicate.NewPredicateFuncs(r.inOwnNamespace))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.unlaunchedRuns),
 			builder.WithPredicates(predicate.NewPredicateFuncs(r.inOwnNamespace))).
-		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles, RateLimiter: waitingRateLimiter()}).
 		Complete(r)
+}
+
+// maxRetryDelay bounds how long a waiting run (a missing pull secret, an unreachable registry)
+// goes without a retry. Nothing watches the Secrets of other namespaces or the registry, so the
+// retry is how the run notices; controller-runtime's default backoff grows to about 16 minutes.
+const maxRetryDelay = time.Minute
+
+// waitingRateLimiter is controller-runtime's default rate limiter with the per-item backoff
+// capped at maxRetryDelay: exponential from 5 ms, plus the overall 10 per second, burst 100.
+func waitingRateLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxRetryDelay),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
 }
 
 // inOwnNamespace selects the objects of the controller's namespace: the registry ConfigMap and
