@@ -160,3 +160,36 @@ func workflowFromYAML(t *testing.T, ns, spec string) *unstructured.Unstructured 
 	obj.SetGenerateName("wfe-")
 	return obj
 }
+
+// Files whose WorkflowExecution examples users copy: they must stay valid as the API evolves.
+var workflowDocs = []string{
+	filepath.Join("..", "..", "docs", "spec", "v1alpha1", "workflowexecutions.md"),
+	filepath.Join("..", "..", "README.md"),
+}
+
+func TestWorkflowExecution_documentedExamplesAreAcceptedByTheAPIServer(t *testing.T) {
+	ns := newNamespace(t)
+	found := 0
+	for _, path := range append(workflowDocs, filepath.Join("..", "..", "hack", "demo", "remediation.yaml")) {
+		blocks := [][]string{{"", readFile(t, path)}}
+		if filepath.Ext(path) == ".md" {
+			blocks = yamlBlock.FindAllStringSubmatch(readFile(t, path), -1)
+		}
+		for i, m := range blocks {
+			var obj unstructured.Unstructured
+			if err := yaml.Unmarshal([]byte(m[1]), &obj.Object); err != nil || obj.GetKind() != workflowv1alpha1.WorkflowExecutionKind {
+				continue
+			}
+			found++
+			t.Run(fmt.Sprintf("%s block %d", filepath.Base(path), i+1), func(t *testing.T) {
+				obj.SetNamespace(ns)
+				if err := env.Client.Create(envtest.Context(t), &obj, client.DryRunAll); err != nil {
+					t.Errorf("the API server rejects it: %v", err)
+				}
+			})
+		}
+	}
+	if found < 3 {
+		t.Fatalf("found %d WorkflowExecution examples in %v, want at least one per file", found, workflowDocs)
+	}
+}
