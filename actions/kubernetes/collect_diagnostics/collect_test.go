@@ -8,6 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
@@ -19,12 +20,12 @@ func TestADeploymentsEventsPodsAndLogErrorsAreWrittenToTheWorkspace(t *testing.T
 
 	r := runAction(t, sb, ws, map[string]any{"resource": "deployment/" + deploymentName})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	dir := filepath.Join(ws, "diagnostics")
 	// The crashing pod's node is gone, so both of its logs (the current and the previous run)
 	// are recorded failures, not the action's; the other pod's log is written (empty: it runs
 	// on no kubelet). Files: events, pods, one log, log-errors.
-	diffOutputs(t, map[string]any{
+	actiontesting.DiffOutputs(t, map[string]any{
 		"path": dir, "resource": "deployment/" + deploymentName, "namespace": sb.Namespace,
 		"replicas": 2, "podCount": 2, "readyPods": 1, "warningEvents": 3, "files": 4, "logErrors": 2,
 	}, r)
@@ -65,8 +66,8 @@ func TestAPodIsDiagnosedWithoutReplicas(t *testing.T) {
 
 	r := runAction(t, sb, ws, map[string]any{"resource": "po/" + crashingPod, "outputDir": "runs/1/diag/", "tailLines": 10})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"path": filepath.Join(ws, "runs", "1", "diag"), "resource": "pod/" + crashingPod, "namespace": sb.Namespace,
 		"podCount": 1, "readyPods": 0, "warningEvents": 1, "files": 3, "logErrors": 2,
 	}, r)
@@ -128,7 +129,7 @@ func TestWithoutAWorkspaceTheStepIsToldToAskForOne(t *testing.T) {
 		"a file, not a dir": file,
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := runActionWith(t, collector{kube: noCluster(t), workspace: ws}, map[string]any{"resource": "deployment/web"})
+			r := runActionWith(t, collector{kube: actiontesting.NoCluster(t), workspace: ws}, map[string]any{"resource": "deployment/web"})
 
 			if r.ExitCode != 1 {
 				t.Fatalf("exit code %d, want 1; stderr:\n%s", r.ExitCode, r.Stderr)
@@ -151,7 +152,7 @@ func TestAnOutputDirOutsideTheWorkspaceIsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.outputDir, func(t *testing.T) {
-			r := runActionWith(t, collector{kube: noCluster(t), workspace: t.TempDir()},
+			r := runActionWith(t, collector{kube: actiontesting.NoCluster(t), workspace: t.TempDir()},
 				map[string]any{"resource": "deployment/web", "outputDir": tt.outputDir})
 
 			if r.ExitCode != 1 {
@@ -170,7 +171,7 @@ func TestASymlinkLeftByAnEarlierStepCannotLeadOutOfTheWorkspace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := runActionWith(t, collector{kube: noCluster(t), workspace: ws}, map[string]any{"resource": "deployment/web"})
+	r := runActionWith(t, collector{kube: actiontesting.NoCluster(t), workspace: ws}, map[string]any{"resource": "deployment/web"})
 
 	if r.ExitCode != 1 {
 		t.Fatalf("exit code %d, want 1; stderr:\n%s", r.ExitCode, r.Stderr)
@@ -194,7 +195,7 @@ func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 			ws := t.TempDir()
 			r := runAction(t, sb, ws, map[string]any{"resource": "pod/" + readyPod}, actiontest.WithInputMode(mode.mode))
 
-			mustSucceed(t, r)
+			actiontesting.MustSucceed(t, r)
 			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
 				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
 			}
@@ -206,28 +207,15 @@ func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 }
 
 func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
-	tests := []struct {
-		name   string
-		inputs map[string]any
-		want   string
-	}{
-		{"no resource", map[string]any{}, "/resource: required input is missing"},
-		{"an unsupported kind", map[string]any{"resource": "service/web"}, "/resource"},
-		{"no name", map[string]any{"resource": "deployment/"}, "/resource"},
-		{"no tail", map[string]any{"resource": "pod/web", "tailLines": 0}, "/tailLines: must be at least 1"},
-		{"too long a tail", map[string]any{"resource": "pod/web", "tailLines": 1001}, "/tailLines: must be at most 1000"},
-		{"a dry run, which a read-only action does not take", map[string]any{"resource": "pod/web", "dryRun": true}, "/dryRun: unknown input"},
+	tests := []actiontesting.Refused{
+		{Name: "no resource", Inputs: map[string]any{}, Want: "/resource: required input is missing"},
+		{Name: "an unsupported kind", Inputs: map[string]any{"resource": "service/web"}, Want: "/resource"},
+		{Name: "no name", Inputs: map[string]any{"resource": "deployment/"}, Want: "/resource"},
+		{Name: "no tail", Inputs: map[string]any{"resource": "pod/web", "tailLines": 0}, Want: "/tailLines: must be at least 1"},
+		{Name: "too long a tail", Inputs: map[string]any{"resource": "pod/web", "tailLines": 1001}, Want: "/tailLines: must be at most 1000"},
+		{Name: "a dry run, which a read-only action does not take", Inputs: map[string]any{"resource": "pod/web", "dryRun": true}, Want: "/dryRun: unknown input"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, collector{kube: noCluster(t), workspace: t.TempDir()}, tt.inputs)
-
-			if r.ExitCode != 2 {
-				t.Fatalf("exit code %d, want 2 (input error); stderr:\n%s", r.ExitCode, r.Stderr)
-			}
-			if !strings.Contains(r.Stderr, tt.want) {
-				t.Errorf("stderr does not contain %q:\n%s", tt.want, r.Stderr)
-			}
-		})
-	}
+	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
+		return runActionWith(t, collector{kube: actiontesting.NoCluster(t), workspace: t.TempDir()}, inputs)
+	}, tests)
 }

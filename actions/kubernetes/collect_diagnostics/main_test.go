@@ -6,12 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
-	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
@@ -35,20 +30,6 @@ func runActionWith(t *testing.T, c collector, inputs map[string]any, opts ...act
 	return actiontest.Run(t, c.run, inputs, opts...)
 }
 
-func mustSucceed(t *testing.T, r actiontest.Result) {
-	t.Helper()
-	if r.ExitCode != action.ExitSuccess {
-		t.Fatalf("exit code %d, want success; stderr:\n%s", r.ExitCode, r.Stderr)
-	}
-}
-
-func diffOutputs(t *testing.T, want map[string]any, r actiontest.Result) {
-	t.Helper()
-	if diff := cmp.Diff(actiontest.Normalize(t, want), r.Outputs); diff != "" {
-		t.Errorf("outputs (-want +got):\n%s", diff)
-	}
-}
-
 // readFile returns the content of a file the action wrote, failing the test when it is absent.
 func readFile(t *testing.T, elem ...string) string {
 	t.Helper()
@@ -57,17 +38,6 @@ func readFile(t *testing.T, elem ...string) string {
 		t.Fatalf("the action did not write %s: %v", filepath.Join(elem...), err)
 	}
 	return string(data)
-}
-
-// noCluster is a kube.Env for runs that must fail before they connect.
-func noCluster(t *testing.T) kube.Env {
-	return kube.Env{
-		NewClient: func() (kubernetes.Interface, error) {
-			t.Error("the action connected to the API server; it should have failed before")
-			return nil, os.ErrInvalid
-		},
-		PodNamespace: func() (string, error) { return "workflows", nil },
-	}
 }
 
 // background is a context for arranging objects.

@@ -8,10 +8,14 @@ import (
 	"fmt"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
+	"github.com/kubernaut/kubernaut/actions/internal/nodes"
 	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
 func main() { action.Main(cordoner{kube: kube.InCluster("kubernaut-action/cordon_node")}.run) }
+
+// fieldManager names the action in managedFields, so that the node's YAML shows who cordoned it.
+const fieldManager = "kubernaut-cordon-node"
 
 // cordoner is the action with its dependencies; tests give it a client for a real API server.
 type cordoner struct {
@@ -37,7 +41,7 @@ func (c cordoner) run(ctx context.Context, in *action.Inputs) (action.Outputs, e
 	if err != nil {
 		return nil, err
 	}
-	res, err := setUnschedulable(ctx, client, args.Node, true, args.DryRun)
+	res, err := nodes.SetUnschedulable(ctx, client, args.Node, true, args.DryRun, fieldManager)
 	if err != nil {
 		return nil, err
 	}

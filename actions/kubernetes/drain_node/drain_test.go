@@ -12,7 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
 func TestDrainCordonsEvictsAndLeavesWhatBelongsToTheNode(t *testing.T) {
@@ -29,8 +31,8 @@ func TestDrainCordonsEvictsAndLeavesWhatBelongsToTheNode(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"node": node, "gracePeriodSeconds": 0, "ignoreNamespaces": []any{system.Namespace}})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node, "previousUnschedulable": false, "unschedulable": true,
 		"evicted": []any{ns + "/db-0", ns + "/web-1"},
 		"skipped": sortedAny( // by namespace and name; the namespaces' names are random
@@ -63,7 +65,7 @@ func TestAnEvictionTheBudgetRefusesIsRetriedUntilTheTimeoutAndReported(t *testin
 	started := time.Now()
 	r := runAction(t, sb, map[string]any{"node": node, "gracePeriodSeconds": 0, "timeoutSeconds": 1, "allowIncomplete": true})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if time.Since(started) < time.Second {
 		t.Errorf("the action gave up after %s, before the timeout of 1s", time.Since(started))
 	}
@@ -77,7 +79,7 @@ func TestAnEvictionTheBudgetRefusesIsRetriedUntilTheTimeoutAndReported(t *testin
 
 	r = runAction(t, sb, map[string]any{"node": node, "gracePeriodSeconds": 0, "timeoutSeconds": 1})
 
-	mustFail(t, r, "node "+node+" is cordoned but not drained: 1 pods could not be evicted: "+sb.Namespace+"/web-1: eviction refused")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "node "+node+" is cordoned but not drained: 1 pods could not be evicted: "+sb.Namespace+"/web-1: eviction refused")
 }
 
 func TestAnEvictionSucceedsOnceTheBudgetAllowsIt(t *testing.T) {
@@ -97,7 +99,7 @@ func TestAnEvictionSucceedsOnceTheBudgetAllowsIt(t *testing.T) {
 	r := runAction(t, sb, map[string]any{"node": node, "gracePeriodSeconds": 0, "timeoutSeconds": 30})
 	wg.Wait()
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if evicted, _ := r.Outputs["evicted"].([]any); len(evicted) != 1 || podExists(t, sb.Admin, sb.Namespace, "web-1") {
 		t.Errorf("evicted = %v; want web-1 evicted after the budget allowed it", r.Outputs["evicted"])
 	}
@@ -117,7 +119,7 @@ func TestTheGracePeriodIsPassedOnAndTheDrainWaitsUntilThePodsAreGone(t *testing.
 
 	r := runAction(t, sb, map[string]any{"node": node, "gracePeriodSeconds": 7, "timeoutSeconds": 30})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	select {
 	case g := <-graces:
 		if g != 7 {
@@ -126,7 +128,7 @@ func TestTheGracePeriodIsPassedOnAndTheDrainWaitsUntilThePodsAreGone(t *testing.
 	default:
 		t.Fatal("the fake kubelet saw no terminating pod")
 	}
-	diffOutputs(t, map[string]any{
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node, "previousUnschedulable": false, "unschedulable": true, "evicted": []any{sb.Namespace + "/web-1"},
 		"skipped": []any{}, "failed": []any{}, "drained": true, "dryRun": false,
 	}, r)
@@ -175,16 +177,16 @@ func TestPodsWithoutAControllerStopTheDrainUnlessForced(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"node": node, "gracePeriodSeconds": 0})
 
-	mustFail(t, r, "node "+node+" is cordoned, but no pod was evicted: 1 pods have no controller, so nothing would recreate them: "+sb.Namespace+"/debug")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "node "+node+" is cordoned, but no pod was evicted: 1 pods have no controller, so nothing would recreate them: "+sb.Namespace+"/debug")
 	if !podExists(t, sb.Admin, sb.Namespace, "web-1") || !podExists(t, sb.Admin, sb.Namespace, "debug") {
 		t.Fatalf("a pod was evicted although the drain was refused")
 	}
 	r = runAction(t, sb, map[string]any{"node": node, "dryRun": true})
-	mustFail(t, r, "dry run: node "+node+" would be cordoned, but no pod was evicted: 1 pods have no controller")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "dry run: node "+node+" would be cordoned, but no pod was evicted: 1 pods have no controller")
 
 	r = runAction(t, sb, map[string]any{"node": node, "gracePeriodSeconds": 0, "force": true})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if podExists(t, sb.Admin, sb.Namespace, "debug") || podExists(t, sb.Admin, sb.Namespace, "web-1") || podExists(t, sb.Admin, sb.Namespace, "migration") {
 		t.Errorf("with force every pod should be evicted; evicted = %v", r.Outputs["evicted"])
 	}
@@ -199,7 +201,7 @@ func TestDryRunReportsTheDrainAndChangesNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"node": node, "dryRun": true, "timeoutSeconds": 1, "allowIncomplete": true})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if evicted, _ := r.Outputs["evicted"].([]any); len(evicted) != 1 || evicted[0] != sb.Namespace+"/web-1" {
 		t.Errorf("evicted = %v, want web-1 only: db-0's budget refuses, also in a dry run", r.Outputs["evicted"])
 	}
@@ -220,7 +222,7 @@ func TestAMissingNodeFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"node": "no-such-node"})
 
-	mustFail(t, r, "node no-such-node not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "node no-such-node not found: check the inputs")
 }
 
 func TestTheContractGrantsWhatDrainingNeedsAndNothingElse(t *testing.T) {

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,9 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
-	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
@@ -148,41 +144,4 @@ func runActionWith(t *testing.T, d drainer, inputs map[string]any, opts ...actio
 	t.Helper()
 	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
 	return actiontest.Run(t, d.run, inputs, opts...)
-}
-
-// mustSucceed fails the test unless r is a success.
-func mustSucceed(t *testing.T, r actiontest.Result) {
-	t.Helper()
-	if r.ExitCode != action.ExitSuccess {
-		t.Fatalf("exit code %d, want success; stderr:\n%s", r.ExitCode, r.Stderr)
-	}
-}
-
-// mustFail fails the test unless r failed with exit code 1 and a message containing want.
-func mustFail(t *testing.T, r actiontest.Result, want string) {
-	t.Helper()
-	if r.ExitCode != action.ExitActionFailed {
-		t.Fatalf("exit code %d, want %d (action failed); stderr:\n%s", r.ExitCode, action.ExitActionFailed, r.Stderr)
-	}
-	if !strings.Contains(r.Stderr, want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
-	}
-}
-
-// diffOutputs compares r's outputs with want.
-func diffOutputs(t *testing.T, want map[string]any, r actiontest.Result) {
-	t.Helper()
-	if diff := cmp.Diff(actiontest.Normalize(t, want), r.Outputs); diff != "" {
-		t.Errorf("outputs (-want +got):\n%s", diff)
-	}
-}
-
-// noCluster is a kube.Env for runs that must fail before they connect.
-func noCluster(t *testing.T) kube.Env {
-	return kube.Env{
-		NewClient: func() (kubernetes.Interface, error) {
-			t.Error("the action connected to the API server; it should have failed before")
-			return nil, os.ErrInvalid
-		},
-	}
 }

@@ -7,7 +7,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
 func TestExpandRaisesTheStorageRequestOfABoundClaim(t *testing.T) {
@@ -17,8 +19,8 @@ func TestExpandRaisesTheStorageRequestOfABoundClaim(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"pvc": "data", "size": "20Gi"})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"pvc": "data", "namespace": sb.Namespace, "storageClass": class, "previousSize": "10Gi", "size": "20Gi",
 		"capacity": "10Gi", "changed": true, "dryRun": false,
 	}, r)
@@ -34,8 +36,8 @@ func TestDryRunReportsTheExpansionAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"pvc": "data", "size": "1536Mi", "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"pvc": "data", "namespace": sb.Namespace, "storageClass": class, "previousSize": "1Gi", "size": "1536Mi",
 		"capacity": "1Gi", "changed": true, "dryRun": true,
 	}, r)
@@ -51,7 +53,7 @@ func TestTheSameSizeWritesNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"pvc": "data", "size": "10240Mi"})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v for the same size in other units, want false", r.Outputs["changed"])
 	}
@@ -78,7 +80,7 @@ func TestClaimsThatCannotGrowAreRefusedWithTheReason(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runAction(t, sb, map[string]any{"pvc": tt.pvc, "size": tt.size})
 
-			mustFail(t, r, tt.want)
+			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.want)
 		})
 	}
 	if got := requested(getClaim(t, sb, "data")); got != "10Gi" {
@@ -93,7 +95,7 @@ func TestAStorageClassWithoutAllowVolumeExpansionIsRefused(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"pvc": "data", "size": "20Gi"})
 
-	mustFail(t, r, "storageclass "+fixed+" of persistentvolumeclaim "+sb.Namespace+"/data does not set allowVolumeExpansion: true")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "storageclass "+fixed+" of persistentvolumeclaim "+sb.Namespace+"/data does not set allowVolumeExpansion: true")
 	if got := requested(getClaim(t, sb, "data")); got != "10Gi" {
 		t.Errorf("the claim requests %s after a refusal, want 10Gi", got)
 	}

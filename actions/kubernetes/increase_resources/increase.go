@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
+	"github.com/kubernaut/kubernaut/actions/internal/rollout"
 	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
@@ -70,7 +71,7 @@ func increaseResources(ctx context.Context, c kubernetes.Interface, req increase
 	default:
 		action.Logf(ctx, "changed the resources of %s (%s)", ref, summary)
 		if req.WaitForRollout {
-			if d, err = waitForRollout(ctx, c.AppsV1().Deployments(req.Namespace), ref); err != nil {
+			if d, err = rollout.WaitForDeployment(ctx, c.AppsV1().Deployments(req.Namespace), ref); err != nil {
 				return increaseResult{}, err
 			}
 		}

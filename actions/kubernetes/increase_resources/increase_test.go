@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
@@ -24,7 +25,7 @@ func appResources() corev1.ResourceRequirements {
 // container returns the named container of the Deployment as the administrator reads it.
 func container(t *testing.T, sb *kubetest.Sandbox, name string) corev1.Container {
 	t.Helper()
-	c, ok := findContainer(getDeployment(t, sb, "web"), name)
+	c, ok := findContainer(sb.GetDeployment(t, "web"), name)
 	if !ok {
 		t.Fatalf("deployment web has no container %s", name)
 	}
@@ -37,8 +38,8 @@ func TestIncreaseRaisesTheDefaultContainersMemoryByAFactor(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "memoryRequest": "x1.5", "memoryLimit": "x1.5", "waitForRollout": false})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"deployment": "web", "namespace": sb.Namespace, "container": "app",
 		"previousCpuRequest": "100m", "cpuRequest": "100m", "previousCpuLimit": "500m", "cpuLimit": "500m",
 		"previousMemoryRequest": "256Mi", "memoryRequest": "384Mi", "previousMemoryLimit": "512Mi", "memoryLimit": "768Mi",
@@ -59,7 +60,7 @@ func TestANamedContainerGetsAbsoluteValues(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "container": "proxy", "cpuLimit": "250m", "waitForRollout": false})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["previousCpuLimit"] != "" || r.Outputs["cpuLimit"] != "250m" {
 		t.Errorf("outputs = %v, want cpuLimit unset -> 250m", r.Outputs)
 	}
@@ -89,8 +90,8 @@ func TestRefusedChangesLeaveTheDeploymentUntouched(t *testing.T) {
 
 			r := runAction(t, sb, tt.inputs)
 
-			mustFail(t, r, action.ExitActionFailed, strings.ReplaceAll(tt.want, "%s", sb.Namespace))
-			if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+			actiontesting.MustFail(t, r, action.ExitActionFailed, strings.ReplaceAll(tt.want, "%s", sb.Namespace))
+			if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
 				t.Errorf("a refused change wrote the deployment")
 			}
 		})
@@ -103,11 +104,11 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "cpuLimit": "x2", "dryRun": true})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["cpuLimit"] != "1" || r.Outputs["changed"] != true || r.Outputs["dryRun"] != true {
 		t.Errorf("outputs = %v, want cpuLimit 1 (500m x2) as a dry run", r.Outputs)
 	}
-	if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
 	}
 	if want := "dry run: deployment " + sb.Namespace + "/web would change (container app: cpu limit 500m -> 1)"; !strings.Contains(r.Stderr, want) {
@@ -121,11 +122,11 @@ func TestTheSameValuesWriteNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "cpuLimit": "0.5"})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false || r.Outputs["cpuLimit"] != "500m" {
 		t.Errorf("outputs = %v, want no change", r.Outputs)
 	}
-	if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("the action wrote an unchanged deployment")
 	}
 }
@@ -135,7 +136,7 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "nope", "cpuLimit": "1"})
 
-	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/nope not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/nope not found: check the inputs")
 }
 
 func TestWaitForRolloutEndsWhenTheNewTemplateIsAvailable(t *testing.T) {
@@ -148,7 +149,7 @@ func TestWaitForRolloutEndsWhenTheNewTemplateIsAvailable(t *testing.T) {
 	r := runAction(t, sb, map[string]any{"deployment": "web", "memoryLimit": "1Gi"}, actiontest.WithContext(kubetest.Context(t)))
 
 	<-done
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["availableReplicas"] != actiontest.Normalize(t, map[string]any{"n": 2})["n"] {
 		t.Errorf("availableReplicas = %v, want 2", r.Outputs["availableReplicas"])
 	}
@@ -157,22 +158,13 @@ func TestWaitForRolloutEndsWhenTheNewTemplateIsAvailable(t *testing.T) {
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	newDeployment(t, sb, "web", appResources())
-	for _, mode := range []struct {
-		name string
-		mode actiontest.InputMode
-	}{{"ACTION_INPUTS", actiontest.ViaEnv}, {"ACTION_INPUTS_FILE", actiontest.ViaFile}, {"standard input", actiontest.ViaStdin}} {
-		t.Run(mode.name, func(t *testing.T) {
-			r := runAction(t, sb, map[string]any{"deployment": "web", "memoryLimit": "1Gi", "dryRun": true}, actiontest.WithInputMode(mode.mode))
-
-			mustSucceed(t, r)
-			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
-				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
-			}
-			if r.Outputs["memoryLimit"] != "1Gi" {
-				t.Errorf("memoryLimit = %v, want 1Gi", r.Outputs["memoryLimit"])
-			}
-		})
-	}
+	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
+		return runAction(t, sb, map[string]any{"deployment": "web", "memoryLimit": "1Gi", "dryRun": true}, opts...)
+	}, func(t *testing.T, r actiontest.Result) {
+		if r.Outputs["memoryLimit"] != "1Gi" {
+			t.Errorf("memoryLimit = %v, want 1Gi", r.Outputs["memoryLimit"])
+		}
+	})
 }
 
 func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
@@ -192,9 +184,9 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, increaser{kube: noCluster(t)}, tt.inputs)
+			r := runActionWith(t, increaser{kube: actiontesting.NoCluster(t)}, tt.inputs)
 
-			mustFail(t, r, tt.code, tt.want)
+			actiontesting.MustFail(t, r, tt.code, tt.want)
 		})
 	}
 }

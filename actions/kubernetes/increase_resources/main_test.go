@@ -3,19 +3,14 @@ package main
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
-	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
@@ -53,16 +48,6 @@ func newDeployment(t *testing.T, sb *kubetest.Sandbox, name string, resources co
 	return created
 }
 
-// getDeployment reads the Deployment as the cluster administrator.
-func getDeployment(t *testing.T, sb *kubetest.Sandbox, name string) *appsv1.Deployment {
-	t.Helper()
-	d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Get(context.Background(), name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("get deployment %s: %v", name, err)
-	}
-	return d
-}
-
 // runAction runs the action as the sandbox's ServiceAccount, through the SDK's runtime with the
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
@@ -75,42 +60,4 @@ func runActionWith(t *testing.T, i increaser, inputs map[string]any, opts ...act
 	t.Helper()
 	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
 	return actiontest.Run(t, i.run, inputs, opts...)
-}
-
-// mustSucceed fails the test unless r is a success.
-func mustSucceed(t *testing.T, r actiontest.Result) {
-	t.Helper()
-	if r.ExitCode != action.ExitSuccess {
-		t.Fatalf("exit code %d, want success; stderr:\n%s", r.ExitCode, r.Stderr)
-	}
-}
-
-// mustFail fails the test unless r failed with code and a message containing want.
-func mustFail(t *testing.T, r actiontest.Result, code int, want string) {
-	t.Helper()
-	if r.ExitCode != code {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", r.ExitCode, code, r.Stderr)
-	}
-	if !strings.Contains(r.Stderr, want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
-	}
-}
-
-// diffOutputs compares r's outputs with want.
-func diffOutputs(t *testing.T, want map[string]any, r actiontest.Result) {
-	t.Helper()
-	if diff := cmp.Diff(actiontest.Normalize(t, want), r.Outputs); diff != "" {
-		t.Errorf("outputs (-want +got):\n%s", diff)
-	}
-}
-
-// noCluster is a kube.Env for runs that must fail before they connect.
-func noCluster(t *testing.T) kube.Env {
-	return kube.Env{
-		NewClient: func() (kubernetes.Interface, error) {
-			t.Error("the action connected to the API server; it should have failed before")
-			return nil, os.ErrInvalid
-		},
-		PodNamespace: func() (string, error) { return "workflows", nil },
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionjob"
 	"github.com/kubernaut/kubernaut/sdk/action"
@@ -140,67 +141,40 @@ func TestTheMessageIsBounded(t *testing.T) {
 }
 
 func TestInputsTheContractRefuses(t *testing.T) {
-	tests := []struct {
-		name   string
-		inputs map[string]any
-		want   string
-	}{
-		{"no message", map[string]any{}, "/message: required input is missing"},
-		{"a blank message", map[string]any{"message": " \n\t"}, "/message"},
-		{"an unknown severity", map[string]any{"message": "m", "severity": "fatal"}, "/severity"},
-		{"attachments that are not a list", map[string]any{"message": "m", "attachments": "a.txt"}, "/attachments"},
+	tests := []actiontesting.Refused{
+		{Name: "no message", Inputs: map[string]any{}, Want: "/message: required input is missing"},
+		{Name: "a blank message", Inputs: map[string]any{"message": " \n\t"}, Want: "/message"},
+		{Name: "an unknown severity", Inputs: map[string]any{"message": "m", "severity": "fatal"}, Want: "/severity"},
+		{Name: "attachments that are not a list", Inputs: map[string]any{"message": "m", "attachments": "a.txt"}, Want: "/attachments"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, t.TempDir(), tt.inputs)
-
-			if r.ExitCode != action.ExitInputError || !strings.Contains(r.Stderr, tt.want) {
-				t.Errorf("exit code %d, want %d with %q; stderr:\n%s", r.ExitCode, action.ExitInputError, tt.want, r.Stderr)
-			}
-		})
-	}
+	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
+		return run(t, t.TempDir(), inputs)
+	}, tests)
 }
 
 func TestWithoutAContractTheActionChecksItsInputsItself(t *testing.T) {
-	tests := []struct {
-		name   string
-		inputs map[string]any
-		want   string
-	}{
-		{"a blank message", map[string]any{"message": " "}, `input "message" is blank`},
-		{"an unknown severity", map[string]any{"message": "m", "severity": "fatal"}, `"fatal" must be one of info, warning, critical`},
-		{"an attachment that is no string", map[string]any{"message": "m", "attachments": []any{1}}, `"attachments"[0] must be a string`},
+	tests := []actiontesting.Refused{
+		{Name: "a blank message", Inputs: map[string]any{"message": " "}, Want: `input "message" is blank`},
+		{Name: "an unknown severity", Inputs: map[string]any{"message": "m", "severity": "fatal"}, Want: `"fatal" must be one of info, warning, critical`},
+		{Name: "an attachment that is no string", Inputs: map[string]any{"message": "m", "attachments": []any{1}}, Want: `"attachments"[0] must be a string`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := actiontest.Run(t, notifier{workspace: t.TempDir()}.run, tt.inputs)
+		t.Run(tt.Name, func(t *testing.T) {
+			r := actiontest.Run(t, notifier{workspace: t.TempDir()}.run, tt.Inputs)
 
-			if r.ExitCode != action.ExitActionFailed || !strings.Contains(r.Stderr, tt.want) {
-				t.Errorf("exit code %d, want %d with %q; stderr:\n%s", r.ExitCode, action.ExitActionFailed, tt.want, r.Stderr)
-			}
+			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.Want)
 		})
 	}
 }
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
-	for _, mode := range []struct {
-		name string
-		mode actiontest.InputMode
-	}{{"ACTION_INPUTS", actiontest.ViaEnv}, {"ACTION_INPUTS_FILE", actiontest.ViaFile}, {"standard input", actiontest.ViaStdin}} {
-		t.Run(mode.name, func(t *testing.T) {
-			r := run(t, t.TempDir(), map[string]any{"message": "hello", "severity": "critical"}, actiontest.WithInputMode(mode.mode))
-
-			if r.ExitCode != action.ExitSuccess {
-				t.Fatalf("exit code %d; stderr:\n%s", r.ExitCode, r.Stderr)
-			}
-			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
-				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
-			}
-			if got := loggedNotification(t, r).Severity; got != "critical" {
-				t.Errorf("severity = %q, want critical", got)
-			}
-		})
-	}
+	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
+		return run(t, t.TempDir(), map[string]any{"message": "hello", "severity": "critical"}, opts...)
+	}, func(t *testing.T, r actiontest.Result) {
+		if got := loggedNotification(t, r).Severity; got != "critical" {
+			t.Errorf("severity = %q, want critical", got)
+		}
+	})
 	if r := run(t, t.TempDir(), nil, actiontest.WithInputMode(actiontest.NoInputs)); r.ExitCode != action.ExitInputError {
 		t.Errorf("without inputs: exit code %d, want %d", r.ExitCode, action.ExitInputError)
 	}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
 )
 
@@ -69,8 +70,8 @@ func TestAConcurrentChangeIsNeverOverwrittenUnseen(t *testing.T) {
 		"configmap": "app-config", "set": map[string]any{"POOL_SIZE": "20"}, "remove": []any{"FEATURE_X"},
 	})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"configmap": "app-config", "namespace": sb.Namespace, "addedKeys": []any{},
 		"updatedKeys": []any{"POOL_SIZE"}, "removedKeys": []any{}, "changed": true, "dryRun": false,
 	}, r)

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
@@ -34,8 +35,8 @@ func TestPatchSetsAndRemovesKeysAndKeepsTheRest(t *testing.T) {
 		"remove":    []any{"FEATURE_X", "NOT_THERE"},
 	})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"configmap": "app-config", "namespace": sb.Namespace, "addedKeys": []any{"TIMEOUT"},
 		"updatedKeys": []any{"LOG_LEVEL"}, "removedKeys": []any{"FEATURE_X"}, "changed": true, "dryRun": false,
 	}, r)
@@ -54,8 +55,8 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"configmap": "app-config", "set": map[string]any{"LOG_LEVEL": "debug"}, "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"configmap": "app-config", "namespace": sb.Namespace, "addedKeys": []any{},
 		"updatedKeys": []any{"LOG_LEVEL"}, "removedKeys": []any{}, "changed": true, "dryRun": true,
 	}, r)
@@ -74,7 +75,7 @@ func TestAPatchThatChangesNothingWritesNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"configmap": "app-config", "set": map[string]any{"LOG_LEVEL": "info"}, "remove": []any{"GONE"}})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
@@ -114,7 +115,7 @@ func TestWhatTheActionWillNotChangeIsRefusedUntouched(t *testing.T) {
 
 			r := runAction(t, sb, tt.inputs)
 
-			mustFail(t, r, action.ExitActionFailed, tt.want)
+			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.want)
 			if after := getConfigMap(t, sb, "app-config"); after.ResourceVersion != before.ResourceVersion {
 				t.Errorf("a refused request changed the ConfigMap")
 			}
@@ -127,29 +128,19 @@ func TestAMissingConfigMapFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"configmap": "nope", "remove": []any{"a"}})
 
-	mustFail(t, r, action.ExitActionFailed, "configmap "+sb.Namespace+"/nope not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "configmap "+sb.Namespace+"/nope not found: check the inputs")
 }
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	newConfigMap(t, sb, appConfig())
-	for _, mode := range []struct {
-		name string
-		mode actiontest.InputMode
-	}{{"ACTION_INPUTS", actiontest.ViaEnv}, {"ACTION_INPUTS_FILE", actiontest.ViaFile}, {"standard input", actiontest.ViaStdin}} {
-		t.Run(mode.name, func(t *testing.T) {
-			r := runAction(t, sb, map[string]any{"configmap": "app-config", "remove": []any{"FEATURE_X"}, "dryRun": true},
-				actiontest.WithInputMode(mode.mode))
-
-			mustSucceed(t, r)
-			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
-				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
-			}
-			if diff := cmp.Diff([]any{"FEATURE_X"}, r.Outputs["removedKeys"]); diff != "" {
-				t.Errorf("removedKeys (-want +got):\n%s", diff)
-			}
-		})
-	}
+	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
+		return runAction(t, sb, map[string]any{"configmap": "app-config", "remove": []any{"FEATURE_X"}, "dryRun": true}, opts...)
+	}, func(t *testing.T, r actiontest.Result) {
+		if diff := cmp.Diff([]any{"FEATURE_X"}, r.Outputs["removedKeys"]); diff != "" {
+			t.Errorf("removedKeys (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
@@ -174,9 +165,9 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, patcher{kube: noCluster(t)}, tt.inputs)
+			r := runActionWith(t, patcher{kube: actiontesting.NoCluster(t)}, tt.inputs)
 
-			mustFail(t, r, tt.code, tt.want)
+			actiontesting.MustFail(t, r, tt.code, tt.want)
 		})
 	}
 }

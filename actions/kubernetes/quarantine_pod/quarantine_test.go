@@ -10,7 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
 func TestQuarantineIsolatesExactlyThePodAndTakesItOutOfItsService(t *testing.T) {
@@ -20,9 +22,9 @@ func TestQuarantineIsolatesExactlyThePodAndTakesItOutOfItsService(t *testing.T) 
 
 	r := runAction(t, sb, map[string]any{"pod": "web-1", "removeLabels": []any{"app", "absent"}})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	uid := string(pod.UID)
-	diffOutputs(t, map[string]any{
+	actiontesting.DiffOutputs(t, map[string]any{
 		"pod": "web-1", "namespace": sb.Namespace, "networkPolicy": "kubernaut-quarantine-web-1",
 		"previousLabels": map[string]any{"app": "web", "tier": "front"},
 		"labels":         map[string]any{"tier": "front", quarantinedLabel: "true", quarantineIDLabel: uid},
@@ -66,12 +68,12 @@ func selectedPods(t *testing.T, sb *kubetest.Sandbox, np *networkingv1.NetworkPo
 func TestQuarantiningTwiceChangesNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	newPod(t, sb, "web-1", map[string]string{"app": "web"})
-	mustSucceed(t, runAction(t, sb, map[string]any{"pod": "web-1", "removeLabels": []any{"app"}}))
+	actiontesting.MustSucceed(t, runAction(t, sb, map[string]any{"pod": "web-1", "removeLabels": []any{"app"}}))
 	before := getPod(t, sb, "web-1")
 
 	r := runAction(t, sb, map[string]any{"pod": "web-1", "removeLabels": []any{"app"}})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v on the second run, want false", r.Outputs["changed"])
 	}
@@ -86,8 +88,8 @@ func TestDryRunReportsTheQuarantineAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"pod": "web-1", "removeLabels": []any{"app"}, "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"pod": "web-1", "namespace": sb.Namespace, "networkPolicy": "kubernaut-quarantine-web-1",
 		"previousLabels": map[string]any{"app": "web"},
 		"labels":         map[string]any{quarantinedLabel: "true", quarantineIDLabel: string(pod.UID)},
@@ -114,7 +116,7 @@ func TestAForeignPolicyWithTheSameNameIsLeftAloneAndTheActionFails(t *testing.T)
 
 	r := runAction(t, sb, map[string]any{"pod": "web-1"})
 
-	mustFail(t, r, "networkpolicy "+sb.Namespace+"/kubernaut-quarantine-web-1 exists but is not the deny-all policy for this pod")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "networkpolicy "+sb.Namespace+"/kubernaut-quarantine-web-1 exists but is not the deny-all policy for this pod")
 	if labels := getPod(t, sb, "web-1").Labels; labels[quarantinedLabel] != "" {
 		t.Errorf("the pod was labelled although its isolation failed: %v", labels)
 	}
@@ -140,7 +142,7 @@ func TestAMissingPodFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"pod": "nope"})
 
-	mustFail(t, r, "pod "+sb.Namespace+"/nope not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "pod "+sb.Namespace+"/nope not found: check the inputs")
 }
 
 func TestTheContractGrantsWhatQuarantineNeedsAndNothingElse(t *testing.T) {

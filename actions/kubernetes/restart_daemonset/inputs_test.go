@@ -2,56 +2,38 @@ package main
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
-	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	newDaemonSet(t, sb, "web", appsv1.RollingUpdateDaemonSetStrategyType)
-	for _, mode := range []struct {
-		name string
-		mode actiontest.InputMode
-	}{{"ACTION_INPUTS", actiontest.ViaEnv}, {"ACTION_INPUTS_FILE", actiontest.ViaFile}, {"standard input", actiontest.ViaStdin}} {
-		t.Run(mode.name, func(t *testing.T) {
-			r := runAction(t, sb, map[string]any{"daemonset": "web", "dryRun": true}, actiontest.WithInputMode(mode.mode))
-
-			mustSucceed(t, r)
-			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
-				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
-			}
-			if r.Outputs["daemonset"] != "web" || r.Outputs["dryRun"] != true {
-				t.Errorf("outputs = %v", r.Outputs)
-			}
-		})
-	}
+	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
+		return runAction(t, sb, map[string]any{"daemonset": "web", "dryRun": true}, opts...)
+	}, func(t *testing.T, r actiontest.Result) {
+		if r.Outputs["daemonset"] != "web" || r.Outputs["dryRun"] != true {
+			t.Errorf("outputs = %v", r.Outputs)
+		}
+	})
 }
 
 func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
-	tests := []struct {
-		name   string
-		inputs map[string]any
-		want   string
-	}{
-		{"no inputs at all", nil, "/daemonset: required input is missing"},
-		{"a daemonset name with a slash", map[string]any{"daemonset": "a/b"}, "/daemonset"},
-		{"a wait that is no boolean", map[string]any{"daemonset": "web", "waitForRollout": "yes"}, "/waitForRollout"},
-		{"a misspelt input", map[string]any{"daemonset": "web", "dryrun": true}, "/dryrun: unknown input"},
+	tests := []actiontesting.Refused{
+		{Name: "no inputs at all", Inputs: nil, Want: "/daemonset: required input is missing"},
+		{Name: "a daemonset name with a slash", Inputs: map[string]any{"daemonset": "a/b"}, Want: "/daemonset"},
+		{Name: "a wait that is no boolean", Inputs: map[string]any{"daemonset": "web", "waitForRollout": "yes"}, Want: "/waitForRollout"},
+		{Name: "a misspelt input", Inputs: map[string]any{"daemonset": "web", "dryrun": true}, Want: "/dryrun: unknown input"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, restarter{kube: noCluster(t), now: clock}, tt.inputs)
-
-			mustFail(t, r, action.ExitInputError, tt.want)
-		})
-	}
+	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
+		return runActionWith(t, restarter{kube: actiontesting.NoCluster(t), now: clock}, inputs)
+	}, tests)
 }
 
 func TestTheContractGrantsWhatRestartingNeedsAndNothingElse(t *testing.T) {

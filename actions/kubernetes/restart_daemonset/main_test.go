@@ -3,19 +3,14 @@ package main
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
-	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
@@ -77,41 +72,3 @@ func runActionWith(t *testing.T, r restarter, inputs map[string]any, opts ...act
 var now = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 
 func clock() time.Time { return now }
-
-// mustSucceed fails the test unless r is a success.
-func mustSucceed(t *testing.T, r actiontest.Result) {
-	t.Helper()
-	if r.ExitCode != action.ExitSuccess {
-		t.Fatalf("exit code %d, want success; stderr:\n%s", r.ExitCode, r.Stderr)
-	}
-}
-
-// mustFail fails the test unless r failed with code and a message containing want.
-func mustFail(t *testing.T, r actiontest.Result, code int, want string) {
-	t.Helper()
-	if r.ExitCode != code {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", r.ExitCode, code, r.Stderr)
-	}
-	if !strings.Contains(r.Stderr, want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
-	}
-}
-
-// diffOutputs compares r's outputs with want.
-func diffOutputs(t *testing.T, want map[string]any, r actiontest.Result) {
-	t.Helper()
-	if diff := cmp.Diff(actiontest.Normalize(t, want), r.Outputs); diff != "" {
-		t.Errorf("outputs (-want +got):\n%s", diff)
-	}
-}
-
-// noCluster is a kube.Env for runs that must fail before they connect.
-func noCluster(t *testing.T) kube.Env {
-	return kube.Env{
-		NewClient: func() (kubernetes.Interface, error) {
-			t.Error("the action connected to the API server; it should have failed before")
-			return nil, os.ErrInvalid
-		},
-		PodNamespace: func() (string, error) { return "workflows", nil },
-	}
-}

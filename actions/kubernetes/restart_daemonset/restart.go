@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
+	"github.com/kubernaut/kubernaut/actions/internal/rollout"
 	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
@@ -74,7 +75,7 @@ func restartDaemonSet(ctx context.Context, c kubernetes.Interface, req restartRe
 	} else {
 		action.Logf(ctx, "restarted %s (restartedAt %s, generation %d -> %d)", ref, res.RestartedAt, res.PreviousGeneration, res.Generation)
 		if req.WaitForRollout {
-			if d, err = waitForRollout(ctx, daemonsets, ref); err != nil {
+			if d, err = rollout.WaitForDaemonSet(ctx, daemonsets, ref); err != nil {
 				return restartResult{}, err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
@@ -21,8 +22,8 @@ func TestRestartSetsTheAnnotationOfThePodTemplateLikeKubectl(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"daemonset": "web", "waitForRollout": false})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"daemonset": "web", "namespace": sb.Namespace, "previousRestartedAt": "", "restartedAt": "2026-11-26T03:00:00Z",
 		"previousGeneration": before.Generation, "generation": before.Generation + 1,
 		"desiredPods": 0, "updatedPods": 0, "availablePods": 0, "dryRun": false,
@@ -46,7 +47,7 @@ func TestARestartedDaemonSetReportsThePreviousRestart(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"daemonset": "web", "waitForRollout": false})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["previousRestartedAt"] != "2026-01-01T00:00:00Z" {
 		t.Errorf("previousRestartedAt = %v", r.Outputs["previousRestartedAt"])
 	}
@@ -61,7 +62,7 @@ func TestDryRunReportsTheRestartAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"daemonset": "web", "dryRun": true}) // no wait in a dry run
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["restartedAt"] != "2026-11-26T03:00:00Z" || r.Outputs["dryRun"] != true {
 		t.Errorf("outputs %v do not report the restart that would happen", r.Outputs)
 	}
@@ -79,7 +80,7 @@ func TestADaemonSetThatUpdatesOnlyOnDeleteIsRefused(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"daemonset": "web"})
 
-	mustFail(t, r, action.ExitActionFailed, "daemonset "+sb.Namespace+"/web uses the OnDelete update strategy: a restart would replace no pod")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "daemonset "+sb.Namespace+"/web uses the OnDelete update strategy: a restart would replace no pod")
 	if after := getDaemonSet(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("a refused restart changed the daemonset")
 	}
@@ -90,7 +91,7 @@ func TestAMissingDaemonSetFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"daemonset": "nope"})
 
-	mustFail(t, r, action.ExitActionFailed, "daemonset "+sb.Namespace+"/nope not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "daemonset "+sb.Namespace+"/nope not found: check the inputs")
 }
 
 func TestWaitForRolloutEndsWhenThePodOnEveryNodeIsUpdatedAndAvailable(t *testing.T) {
@@ -103,7 +104,7 @@ func TestWaitForRolloutEndsWhenThePodOnEveryNodeIsUpdatedAndAvailable(t *testing
 	r := runAction(t, sb, map[string]any{"daemonset": "web"}) // waitForRollout defaults to true
 
 	<-done
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if diff := cmp.Diff(actiontest.Normalize(t, map[string]any{"desiredPods": 3, "updatedPods": 3, "availablePods": 3}),
 		map[string]any{"desiredPods": r.Outputs["desiredPods"], "updatedPods": r.Outputs["updatedPods"], "availablePods": r.Outputs["availablePods"]}); diff != "" {
 		t.Errorf("pod counts (-want +got):\n%s", diff)
@@ -122,7 +123,7 @@ func TestWaitForRolloutGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 	r := runAction(t, sb, map[string]any{"daemonset": "web"}, actiontest.WithContext(ctx))
 
 	<-done
-	mustFail(t, r, action.ExitActionFailed, "gave up waiting for the rollout of daemonset "+sb.Namespace+"/web (1/3 updated, 2 available)")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "gave up waiting for the rollout of daemonset "+sb.Namespace+"/web (1/3 updated, 2 available)")
 }
 
 // playDaemonSetController waits until the DaemonSet reaches generation, then writes status

@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
+	"github.com/kubernaut/kubernaut/actions/internal/rollout"
 	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
@@ -72,7 +73,7 @@ func restartDeployment(ctx context.Context, c kubernetes.Interface, req restartR
 	} else {
 		action.Logf(ctx, "restarted %s (restartedAt %s, generation %d -> %d)", ref, res.RestartedAt, res.PreviousGeneration, res.Generation)
 		if req.WaitForRollout {
-			if d, err = waitForRollout(ctx, deployments, ref); err != nil {
+			if d, err = rollout.WaitForDeployment(ctx, deployments, ref); err != nil {
 				return restartResult{}, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
@@ -16,17 +17,17 @@ import (
 
 func TestRestartSetsTheAnnotationOfThePodTemplateLikeKubectl(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	before := newDeployment(t, sb, "web", 2)
+	before := sb.NewDeployment(t, "web", 2)
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "waitForRollout": false})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"deployment": "web", "namespace": sb.Namespace, "previousRestartedAt": "", "restartedAt": "2026-11-26T03:00:00Z",
 		"previousGeneration": before.Generation, "generation": before.Generation + 1,
 		"updatedReplicas": 0, "availableReplicas": 0, "dryRun": false,
 	}, r)
-	after := getDeployment(t, sb, "web")
+	after := sb.GetDeployment(t, "web")
 	if got := after.Spec.Template.Annotations[RestartedAtAnnotation]; got != "2026-11-26T03:00:00Z" {
 		t.Errorf("the pod template's %s = %q", RestartedAtAnnotation, got)
 	}
@@ -37,7 +38,7 @@ func TestRestartSetsTheAnnotationOfThePodTemplateLikeKubectl(t *testing.T) {
 
 func TestARestartedDeploymentReportsThePreviousRestart(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	d := newDeployment(t, sb, "web", 1)
+	d := sb.NewDeployment(t, "web", 1)
 	d.Spec.Template.Annotations = map[string]string{RestartedAtAnnotation: "2026-01-01T00:00:00Z", "team": "shop"}
 	if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Update(context.Background(), d, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
@@ -45,26 +46,26 @@ func TestARestartedDeploymentReportsThePreviousRestart(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "waitForRollout": false})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["previousRestartedAt"] != "2026-01-01T00:00:00Z" {
 		t.Errorf("previousRestartedAt = %v", r.Outputs["previousRestartedAt"])
 	}
-	if got := getDeployment(t, sb, "web").Spec.Template.Annotations["team"]; got != "shop" {
+	if got := sb.GetDeployment(t, "web").Spec.Template.Annotations["team"]; got != "shop" {
 		t.Errorf("another annotation of the template was lost: team = %q", got)
 	}
 }
 
 func TestDryRunReportsTheRestartAndPersistsNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	before := newDeployment(t, sb, "web", 1)
+	before := sb.NewDeployment(t, "web", 1)
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "dryRun": true}) // no wait in a dry run
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["restartedAt"] != "2026-11-26T03:00:00Z" || r.Outputs["dryRun"] != true {
 		t.Errorf("outputs %v do not report the restart that would happen", r.Outputs)
 	}
-	if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
 	}
 	if !strings.Contains(r.Stderr, "dry run: deployment "+sb.Namespace+"/web would be restarted") {
@@ -74,7 +75,7 @@ func TestDryRunReportsTheRestartAndPersistsNothing(t *testing.T) {
 
 func TestAPausedDeploymentIsRefused(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	d := newDeployment(t, sb, "web", 1)
+	d := sb.NewDeployment(t, "web", 1)
 	d.Spec.Paused = true
 	d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Update(context.Background(), d, metav1.UpdateOptions{})
 	if err != nil {
@@ -83,8 +84,8 @@ func TestAPausedDeploymentIsRefused(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"})
 
-	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web is paused: a restart would not replace any pod")
-	if after := getDeployment(t, sb, "web"); after.ResourceVersion != d.ResourceVersion {
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web is paused: a restart would not replace any pod")
+	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != d.ResourceVersion {
 		t.Errorf("a refused restart changed the deployment")
 	}
 }
@@ -94,12 +95,12 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "nope"})
 
-	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/nope not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/nope not found: check the inputs")
 }
 
 func TestWaitForRolloutEndsWhenEveryReplicaIsUpdatedAndAvailable(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	before := newDeployment(t, sb, "web", 2)
+	before := sb.NewDeployment(t, "web", 2)
 	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
 		Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
 	})
@@ -107,7 +108,7 @@ func TestWaitForRolloutEndsWhenEveryReplicaIsUpdatedAndAvailable(t *testing.T) {
 	r := runAction(t, sb, map[string]any{"deployment": "web"}) // waitForRollout defaults to true
 
 	<-done
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["updatedReplicas"] != actiontest.Normalize(t, map[string]any{"n": 2})["n"] {
 		t.Errorf("updatedReplicas = %v, want 2", r.Outputs["updatedReplicas"])
 	}
@@ -115,7 +116,7 @@ func TestWaitForRolloutEndsWhenEveryReplicaIsUpdatedAndAvailable(t *testing.T) {
 
 func TestWaitForRolloutFailsAtOnceWhenTheProgressDeadlineIsExceeded(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	before := newDeployment(t, sb, "web", 2)
+	before := sb.NewDeployment(t, "web", 2)
 	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
 		Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2,
 		Conditions: []appsv1.DeploymentCondition{{
@@ -127,12 +128,12 @@ func TestWaitForRolloutFailsAtOnceWhenTheProgressDeadlineIsExceeded(t *testing.T
 	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(kubetest.Context(t)))
 
 	<-done
-	mustFail(t, r, action.ExitActionFailed, "the rollout of deployment "+sb.Namespace+`/web exceeded its progress deadline: ReplicaSet "web-7d9f" has timed out progressing.`)
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "the rollout of deployment "+sb.Namespace+`/web exceeded its progress deadline: ReplicaSet "web-7d9f" has timed out progressing.`)
 }
 
 func TestWaitForRolloutGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	before := newDeployment(t, sb, "web", 2)
+	before := sb.NewDeployment(t, "web", 2)
 	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
 		Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2,
 	})
@@ -142,7 +143,7 @@ func TestWaitForRolloutGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(ctx))
 
 	<-done
-	mustFail(t, r, action.ExitActionFailed, "gave up waiting for the rollout of deployment "+sb.Namespace+"/web (1/2 updated, 2 available, 3 existing)")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "gave up waiting for the rollout of deployment "+sb.Namespace+"/web (1/2 updated, 2 available, 3 existing)")
 }
 
 // playDeploymentController waits until the Deployment reaches generation, then writes status

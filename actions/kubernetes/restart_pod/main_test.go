@@ -1,21 +1,10 @@
 package main
 
 import (
-	"context"
 	"os"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
-	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
@@ -25,61 +14,6 @@ var cluster *kubetest.Cluster
 func TestMain(m *testing.M) { os.Exit(kubetest.Main(m, &cluster)) }
 
 const contractFile = "action-contract.yaml"
-
-// newReplicaSet creates a ReplicaSet named name, to own pods, as the cluster administrator.
-func newReplicaSet(t *testing.T, sb *kubetest.Sandbox, name string) *appsv1.ReplicaSet {
-	t.Helper()
-	labels := map[string]string{"app": name}
-	rs := &appsv1.ReplicaSet{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: sb.Namespace},
-		Spec: appsv1.ReplicaSetSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: podSpec()},
-		},
-	}
-	created, err := sb.Admin.AppsV1().ReplicaSets(sb.Namespace).Create(context.Background(), rs, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatalf("create replicaset %s: %v", name, err)
-	}
-	return created
-}
-
-// newPod creates a pod named name on node (none when ""), controlled by owner when it is not
-// nil, as the cluster administrator. A pod on a node is deleted gracefully: envtest runs no
-// kubelet, so it stays, terminating, which lets a test see the grace period that was asked for.
-func newPod(t *testing.T, sb *kubetest.Sandbox, name, node string, owner metav1.Object, annotations map[string]string) *corev1.Pod {
-	t.Helper()
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: sb.Namespace, Annotations: annotations},
-		Spec:       podSpec(),
-	}
-	pod.Spec.NodeName = node
-	if owner != nil {
-		pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(owner, appsv1.SchemeGroupVersion.WithKind("ReplicaSet"))}
-	}
-	created, err := sb.Admin.CoreV1().Pods(sb.Namespace).Create(context.Background(), pod, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatalf("create pod %s: %v", name, err)
-	}
-	return created
-}
-
-func podSpec() corev1.PodSpec {
-	return corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/app:1"}}}
-}
-
-// getPod reads the pod as the cluster administrator; nil when it does not exist.
-func getPod(t *testing.T, sb *kubetest.Sandbox, name string) *corev1.Pod {
-	t.Helper()
-	pod, err := sb.Admin.CoreV1().Pods(sb.Namespace).Get(context.Background(), name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatalf("get pod %s: %v", name, err)
-	}
-	return pod
-}
 
 // runAction runs the action as the sandbox's ServiceAccount, through the SDK's runtime with the
 // contract, exactly as the container would.
@@ -93,42 +27,4 @@ func runActionWith(t *testing.T, a restarter, inputs map[string]any, opts ...act
 	t.Helper()
 	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
 	return actiontest.Run(t, a.run, inputs, opts...)
-}
-
-// mustSucceed fails the test unless r is a success.
-func mustSucceed(t *testing.T, r actiontest.Result) {
-	t.Helper()
-	if r.ExitCode != action.ExitSuccess {
-		t.Fatalf("exit code %d, want success; stderr:\n%s", r.ExitCode, r.Stderr)
-	}
-}
-
-// mustFail fails the test unless r failed with exit code 1 and a message containing want.
-func mustFail(t *testing.T, r actiontest.Result, want string) {
-	t.Helper()
-	if r.ExitCode != action.ExitActionFailed {
-		t.Fatalf("exit code %d, want %d (action failed); stderr:\n%s", r.ExitCode, action.ExitActionFailed, r.Stderr)
-	}
-	if !strings.Contains(r.Stderr, want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
-	}
-}
-
-// diffOutputs compares r's outputs with want.
-func diffOutputs(t *testing.T, want map[string]any, r actiontest.Result) {
-	t.Helper()
-	if diff := cmp.Diff(actiontest.Normalize(t, want), r.Outputs); diff != "" {
-		t.Errorf("outputs (-want +got):\n%s", diff)
-	}
-}
-
-// noCluster is a kube.Env for runs that must fail before they connect.
-func noCluster(t *testing.T) kube.Env {
-	return kube.Env{
-		NewClient: func() (kubernetes.Interface, error) {
-			t.Error("the action connected to the API server; it should have failed before")
-			return nil, os.ErrInvalid
-		},
-		PodNamespace: func() (string, error) { return "workflows", nil },
-	}
 }

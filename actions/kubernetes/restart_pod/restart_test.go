@@ -7,35 +7,37 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
 func TestRestartDeletesAPodThatAReplicaSetOwns(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	rs := newReplicaSet(t, sb, "web-7d4b9")
-	pod := newPod(t, sb, "web-7d4b9-x2k4p", "", rs, nil)
+	rs := sb.NewReplicaSet(t, "web-7d4b9")
+	pod := sb.NewPod(t, "web-7d4b9-x2k4p", "", rs, nil)
 
 	r := runAction(t, sb, map[string]any{"pod": pod.Name})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"pod": pod.Name, "namespace": sb.Namespace, "uid": string(pod.UID), "controller": "ReplicaSet/web-7d4b9",
 		"node": "", "deleted": true, "dryRun": false,
 	}, r)
-	if getPod(t, sb, pod.Name) != nil {
+	if sb.GetPod(t, pod.Name) != nil {
 		t.Errorf("the pod still exists after the action")
 	}
 }
 
 func TestRestartUsesThePodsOwnGracePeriod(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	rs := newReplicaSet(t, sb, "web")
-	pod := newPod(t, sb, "web-1", "node-a", rs, nil)
+	rs := sb.NewReplicaSet(t, "web")
+	pod := sb.NewPod(t, "web-1", "node-a", rs, nil)
 
 	r := runAction(t, sb, map[string]any{"pod": pod.Name})
 
-	mustSucceed(t, r)
-	after := getPod(t, sb, pod.Name)
+	actiontesting.MustSucceed(t, r)
+	after := sb.GetPod(t, pod.Name)
 	if after == nil || after.DeletionTimestamp == nil || *after.DeletionGracePeriodSeconds != corev1.DefaultTerminationGracePeriodSeconds {
 		t.Fatalf("the pod on a node should be terminating with the default grace period of %ds; got %+v",
 			corev1.DefaultTerminationGracePeriodSeconds, after)
@@ -47,62 +49,62 @@ func TestRestartUsesThePodsOwnGracePeriod(t *testing.T) {
 
 func TestABarePodIsRefusedUnlessForced(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	pod := newPod(t, sb, "debug", "", nil, nil)
+	pod := sb.NewPod(t, "debug", "", nil, nil)
 
 	r := runAction(t, sb, map[string]any{"pod": pod.Name})
 
-	mustFail(t, r, "pod "+sb.Namespace+"/debug has no controller, so nothing would recreate it")
-	if getPod(t, sb, pod.Name) == nil {
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "pod "+sb.Namespace+"/debug has no controller, so nothing would recreate it")
+	if sb.GetPod(t, pod.Name) == nil {
 		t.Fatalf("the refused pod was deleted")
 	}
 
 	r = runAction(t, sb, map[string]any{"pod": pod.Name, "force": true})
 
-	mustSucceed(t, r)
-	if r.Outputs["controller"] != "" || getPod(t, sb, pod.Name) != nil {
-		t.Errorf("with force the bare pod should be deleted: controller %v, still there: %t", r.Outputs["controller"], getPod(t, sb, pod.Name) != nil)
+	actiontesting.MustSucceed(t, r)
+	if r.Outputs["controller"] != "" || sb.GetPod(t, pod.Name) != nil {
+		t.Errorf("with force the bare pod should be deleted: controller %v, still there: %t", r.Outputs["controller"], sb.GetPod(t, pod.Name) != nil)
 	}
 }
 
 func TestTheMirrorOfAStaticPodIsAlwaysRefused(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	pod := newPod(t, sb, "etcd-node-a", "node-a", nil, map[string]string{corev1.MirrorPodAnnotationKey: "hash"})
+	pod := sb.NewPod(t, "etcd-node-a", "node-a", nil, map[string]string{corev1.MirrorPodAnnotationKey: "hash"})
 
 	r := runAction(t, sb, map[string]any{"pod": pod.Name, "force": true})
 
-	mustFail(t, r, "is the mirror of a static pod on node node-a")
-	if getPod(t, sb, pod.Name) == nil {
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "is the mirror of a static pod on node node-a")
+	if sb.GetPod(t, pod.Name) == nil {
 		t.Errorf("the mirror pod was deleted")
 	}
 }
 
 func TestDryRunReportsTheRestartAndDeletesNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	rs := newReplicaSet(t, sb, "web")
-	pod := newPod(t, sb, "web-1", "", rs, nil)
+	rs := sb.NewReplicaSet(t, "web")
+	pod := sb.NewPod(t, "web-1", "", rs, nil)
 
 	r := runAction(t, sb, map[string]any{"pod": pod.Name, "dryRun": true})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["deleted"] != true || r.Outputs["dryRun"] != true {
 		t.Errorf("outputs %v: want deleted and dryRun true", r.Outputs)
 	}
-	if after := getPod(t, sb, pod.Name); after == nil || after.ResourceVersion != pod.ResourceVersion {
+	if after := sb.GetPod(t, pod.Name); after == nil || after.ResourceVersion != pod.ResourceVersion {
 		t.Errorf("the dry run changed or deleted the pod: %+v", after)
 	}
 }
 
 func TestAPodThatIsAlreadyTerminatingIsLeftAlone(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	rs := newReplicaSet(t, sb, "web")
-	pod := newPod(t, sb, "web-1", "node-a", rs, nil)
+	rs := sb.NewReplicaSet(t, "web")
+	pod := sb.NewPod(t, "web-1", "node-a", rs, nil)
 	if err := sb.Admin.CoreV1().Pods(sb.Namespace).Delete(context.Background(), pod.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
 	r := runAction(t, sb, map[string]any{"pod": pod.Name})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["deleted"] != false {
 		t.Errorf("deleted = %v, want false for a pod that is already terminating", r.Outputs["deleted"])
 	}
@@ -113,13 +115,13 @@ func TestAMissingPodFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"pod": "nope"})
 
-	mustFail(t, r, "pod "+sb.Namespace+"/nope not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "pod "+sb.Namespace+"/nope not found: check the inputs")
 }
 
 func TestTheContractGrantsWhatRestartingNeedsAndNothingElse(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	other := cluster.NewSandbox(t, contractFile)
-	newPod(t, other, "web-1", "", nil, nil)
+	other.NewPod(t, "web-1", "", nil, nil)
 	ctx := context.Background()
 
 	err := sb.Client.CoreV1().Pods(other.Namespace).Delete(ctx, "web-1", metav1.DeleteOptions{})

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
+	"github.com/kubernaut/kubernaut/actions/internal/rollout"
 	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
@@ -69,7 +70,7 @@ func rollbackDeployment(ctx context.Context, c kubernetes.Interface, req rollbac
 		action.Logf(ctx, "rolled back %s from revision %d to %d (images %v -> %v)",
 			ref, res.FromRevision, res.ToRevision, res.PreviousImages, res.Images)
 		if req.WaitForRollout {
-			if d, err = waitForRollout(ctx, c.AppsV1().Deployments(req.Namespace), ref); err != nil {
+			if d, err = rollout.WaitForDeployment(ctx, c.AppsV1().Deployments(req.Namespace), ref); err != nil {
 				return rollbackResult{}, err
 			}
 		}

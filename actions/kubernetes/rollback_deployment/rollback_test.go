@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
@@ -23,13 +24,13 @@ func TestRollbackRestoresThePreviousRevisionsTemplate(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "waitForRollout": false})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"deployment": "web", "namespace": sb.Namespace, "fromRevision": 3, "toRevision": 2,
 		"previousImages": []any{"app=registry.example/app:3"}, "images": []any{"app=registry.example/app:2"},
 		"changed": true, "updatedReplicas": 0, "availableReplicas": 0, "dryRun": false,
 	}, r)
-	after := getDeployment(t, sb, "web")
+	after := sb.GetDeployment(t, "web")
 	rs, err := sb.Admin.AppsV1().ReplicaSets(sb.Namespace).Get(context.Background(), "web-rev2", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +50,8 @@ func TestRollbackToANamedRevision(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "revision": 1, "waitForRollout": false})
 
-	mustSucceed(t, r)
-	if got := getDeployment(t, sb, "web").Spec.Template.Spec.Containers[0].Image; got != "registry.example/app:1" {
+	actiontesting.MustSucceed(t, r)
+	if got := sb.GetDeployment(t, "web").Spec.Template.Spec.Containers[0].Image; got != "registry.example/app:1" {
 		t.Errorf("image after the rollback = %s, want revision 1's", got)
 	}
 }
@@ -65,7 +66,7 @@ func TestReplicaSetsOfAnotherOwnerAreNoRevisionsOfTheDeployment(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "revision": 9})
 
-	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web has no revision 9; its revisions are 1, 2")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web has no revision 9; its revisions are 1, 2")
 }
 
 func TestWithoutAnEarlierRevisionTheRollbackFailsAndSaysWhy(t *testing.T) {
@@ -74,7 +75,7 @@ func TestWithoutAnEarlierRevisionTheRollbackFailsAndSaysWhy(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"})
 
-	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web has no previous revision to roll back to (its revisions: 1)")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web has no previous revision to roll back to (its revisions: 1)")
 }
 
 func TestATemplateThatAlreadyMatchesWritesNothing(t *testing.T) {
@@ -83,11 +84,11 @@ func TestATemplateThatAlreadyMatchesWritesNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "revision": 2})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
-	if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged deployment", before.ResourceVersion, after.ResourceVersion)
 	}
 }
@@ -98,11 +99,11 @@ func TestDryRunReportsTheRollbackAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "dryRun": true})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if diff := cmp.Diff([]any{"app=registry.example/app:2"}, r.Outputs["images"]); diff != "" || r.Outputs["changed"] != true {
 		t.Errorf("the dry run does not report the change: %v", r.Outputs)
 	}
-	if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
 	}
 	if !strings.Contains(r.Stderr, "dry run: deployment "+sb.Namespace+"/web would be rolled back from revision 3 to 2") {
@@ -120,7 +121,7 @@ func TestAPausedDeploymentIsRefused(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"})
 
-	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web is paused")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web is paused")
 }
 
 func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
@@ -128,7 +129,7 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"deployment": "nope"})
 
-	mustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/nope not found: check the inputs")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/nope not found: check the inputs")
 }
 
 func TestWaitForRolloutEndsWhenTheRestoredTemplateIsAvailable(t *testing.T) {
@@ -141,7 +142,7 @@ func TestWaitForRolloutEndsWhenTheRestoredTemplateIsAvailable(t *testing.T) {
 	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(kubetest.Context(t)))
 
 	<-done
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["availableReplicas"] != actiontest.Normalize(t, map[string]any{"n": 2})["n"] {
 		t.Errorf("availableReplicas = %v, want 2", r.Outputs["availableReplicas"])
 	}
@@ -150,42 +151,25 @@ func TestWaitForRolloutEndsWhenTheRestoredTemplateIsAvailable(t *testing.T) {
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	newDeploymentWithHistory(t, sb, "web", 2, 1, 2)
-	for _, mode := range []struct {
-		name string
-		mode actiontest.InputMode
-	}{{"ACTION_INPUTS", actiontest.ViaEnv}, {"ACTION_INPUTS_FILE", actiontest.ViaFile}, {"standard input", actiontest.ViaStdin}} {
-		t.Run(mode.name, func(t *testing.T) {
-			r := runAction(t, sb, map[string]any{"deployment": "web", "dryRun": true}, actiontest.WithInputMode(mode.mode))
-
-			mustSucceed(t, r)
-			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
-				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
-			}
-			if r.Outputs["toRevision"] != actiontest.Normalize(t, map[string]any{"n": 1})["n"] {
-				t.Errorf("toRevision = %v, want 1", r.Outputs["toRevision"])
-			}
-		})
-	}
+	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
+		return runAction(t, sb, map[string]any{"deployment": "web", "dryRun": true}, opts...)
+	}, func(t *testing.T, r actiontest.Result) {
+		if r.Outputs["toRevision"] != actiontest.Normalize(t, map[string]any{"n": 1})["n"] {
+			t.Errorf("toRevision = %v, want 1", r.Outputs["toRevision"])
+		}
+	})
 }
 
 func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
-	tests := []struct {
-		name   string
-		inputs map[string]any
-		want   string
-	}{
-		{"no inputs at all", nil, "/deployment: required input is missing"},
-		{"a negative revision", map[string]any{"deployment": "web", "revision": -1}, "/revision: must be at least 0"},
-		{"a revision that is no integer", map[string]any{"deployment": "web", "revision": "2"}, "/revision"},
-		{"a misspelt input", map[string]any{"deployment": "web", "toRevision": 2}, "/toRevision: unknown input"},
+	tests := []actiontesting.Refused{
+		{Name: "no inputs at all", Inputs: nil, Want: "/deployment: required input is missing"},
+		{Name: "a negative revision", Inputs: map[string]any{"deployment": "web", "revision": -1}, Want: "/revision: must be at least 0"},
+		{Name: "a revision that is no integer", Inputs: map[string]any{"deployment": "web", "revision": "2"}, Want: "/revision"},
+		{Name: "a misspelt input", Inputs: map[string]any{"deployment": "web", "toRevision": 2}, Want: "/toRevision: unknown input"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, rollbacker{kube: noCluster(t)}, tt.inputs)
-
-			mustFail(t, r, action.ExitInputError, tt.want)
-		})
-	}
+	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
+		return runActionWith(t, rollbacker{kube: actiontesting.NoCluster(t)}, inputs)
+	}, tests)
 }
 
 func TestTheContractGrantsWhatRollingBackNeedsAndNothingElse(t *testing.T) {

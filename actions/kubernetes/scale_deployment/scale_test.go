@@ -7,29 +7,30 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 )
 
 func TestScaleSetsTheReplicasOfTheDeploymentInThePodsNamespace(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	newDeployment(t, sb, "payment-service", 2)
+	sb.NewDeployment(t, "payment-service", 2)
 
 	// As in the seed's workflow: no namespace, so the pod's (the workflow's) is used.
 	r := runAction(t, sb, map[string]any{"deployment": "payment-service", "replicas": 10, "waitForReady": false})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"deployment": "payment-service", "namespace": sb.Namespace, "previousReplicas": 2, "replicas": 10,
 		"actualReplicas": 0, "changed": true, "dryRun": false,
 	}, r)
-	if got := *getDeployment(t, sb, "payment-service").Spec.Replicas; got != 10 {
+	if got := *sb.GetDeployment(t, "payment-service").Spec.Replicas; got != 10 {
 		t.Errorf("spec.replicas = %d after the action, want 10", got)
 	}
 }
 
 func TestAnExplicitNamespaceWinsOverThePodsNamespace(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	newDeployment(t, sb, "web", 1)
+	sb.NewDeployment(t, "web", 1)
 	env := sb.ActionEnv()
 	env.PodNamespace = func() (string, error) { return "elsewhere", nil }
 
@@ -37,24 +38,24 @@ func TestAnExplicitNamespaceWinsOverThePodsNamespace(t *testing.T) {
 		"namespace": sb.Namespace, "deployment": "web", "replicas": 0, "waitForReady": false,
 	})
 
-	mustSucceed(t, r)
-	if got := *getDeployment(t, sb, "web").Spec.Replicas; got != 0 {
+	actiontesting.MustSucceed(t, r)
+	if got := *sb.GetDeployment(t, "web").Spec.Replicas; got != 0 {
 		t.Errorf("spec.replicas = %d after the action, want 0", got)
 	}
 }
 
 func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	before := newDeployment(t, sb, "web", 1)
+	before := sb.NewDeployment(t, "web", 1)
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "replicas": 4, "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"deployment": "web", "namespace": sb.Namespace, "previousReplicas": 1, "replicas": 4,
 		"actualReplicas": 0, "changed": true, "dryRun": true,
 	}, r)
-	after := getDeployment(t, sb, "web")
+	after := sb.GetDeployment(t, "web")
 	if after.ResourceVersion != before.ResourceVersion || *after.Spec.Replicas != 1 {
 		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s, replicas %d",
 			before.ResourceVersion, after.ResourceVersion, *after.Spec.Replicas)
@@ -66,15 +67,15 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 
 func TestScalingToTheCurrentCountWritesNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	before := newDeployment(t, sb, "web", 3)
+	before := sb.NewDeployment(t, "web", 3)
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "replicas": 3, "waitForReady": false})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
-	if after := getDeployment(t, sb, "web"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged deployment", before.ResourceVersion, after.ResourceVersion)
 	}
 }
@@ -94,15 +95,15 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 
 func TestTheContractGrantsWhatScalingNeedsAndNothingElse(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	newDeployment(t, sb, "web", 1)
+	sb.NewDeployment(t, "web", 1)
 	other := cluster.NewSandbox(t, contractFile)
-	newDeployment(t, other, "web", 1)
+	other.NewDeployment(t, "web", 1)
 	ctx := context.Background()
 
 	// What the action does works (the other tests run it), and the API server refuses the rest.
 	err := sb.Client.AppsV1().Deployments(sb.Namespace).Delete(ctx, "web", metav1.DeleteOptions{})
 	sb.ExpectForbidden(t, err, "delete the Deployment")
-	d := getDeployment(t, sb, "web")
+	d := sb.GetDeployment(t, "web")
 	d.Spec.Template.Spec.Containers[0].Image = "evil.example/miner:1"
 	_, err = sb.Client.AppsV1().Deployments(sb.Namespace).Update(ctx, d, metav1.UpdateOptions{})
 	sb.ExpectForbidden(t, err, "update the Deployment's pod template")

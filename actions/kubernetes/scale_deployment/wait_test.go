@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
@@ -20,16 +21,16 @@ import (
 
 func TestWaitForReadyEndsWhenTheNewReplicasAreReady(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	newDeployment(t, sb, "web", 1)
+	sb.NewDeployment(t, "web", 1)
 	done := playDeploymentController(t, sb, "web", 3, func(st *appsv1.DeploymentStatus) {
 		st.Replicas, st.UpdatedReplicas, st.ReadyReplicas, st.AvailableReplicas = 3, 3, 3, 3
 	})
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "replicas": 3}) // waitForReady defaults to true
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	<-done
-	diffOutputs(t, map[string]any{
+	actiontesting.DiffOutputs(t, map[string]any{
 		"deployment": "web", "namespace": sb.Namespace, "previousReplicas": 1, "replicas": 3,
 		"actualReplicas": 3, "changed": true, "dryRun": false,
 	}, r)
@@ -37,7 +38,7 @@ func TestWaitForReadyEndsWhenTheNewReplicasAreReady(t *testing.T) {
 
 func TestWaitForReadyGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	d := newDeployment(t, sb, "web", 1)
+	d := sb.NewDeployment(t, "web", 1)
 	// The status the controller will report once it has seen the scale (the next generation):
 	// two of the three pods never become ready. Written before the action runs, so that its
 	// first read already sees it, whatever the machine's load.
@@ -57,14 +58,14 @@ func TestWaitForReadyGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 	if !strings.Contains(r.Stderr, want) {
 		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
 	}
-	if got := *getDeployment(t, sb, "web").Spec.Replicas; got != 3 {
+	if got := *sb.GetDeployment(t, "web").Spec.Replicas; got != 3 {
 		t.Errorf("spec.replicas = %d; the scale must stay done when the wait gives up", got)
 	}
 }
 
 func TestWaitForReadyFailsAtOnceWhenSomeoneElseChangesTheReplicas(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	newDeployment(t, sb, "web", 1)
+	sb.NewDeployment(t, "web", 1)
 	rescaled := make(chan struct{})
 	go func() { // an autoscaler that disagrees, right after the action scaled
 		defer close(rescaled)

@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 )
 
@@ -17,8 +18,8 @@ func TestScaleSetsTheReplicasOfTheStatefulSetInThePodsNamespace(t *testing.T) {
 	// As in the seed's workflow: no namespace, so the pod's (the workflow's) is used.
 	r := runAction(t, sb, map[string]any{"statefulset": "payment-service", "replicas": 10, "waitForReady": false})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"statefulset": "payment-service", "namespace": sb.Namespace, "previousReplicas": 2, "replicas": 10,
 		"actualReplicas": 0, "changed": true, "dryRun": false,
 	}, r)
@@ -37,7 +38,7 @@ func TestAnExplicitNamespaceWinsOverThePodsNamespace(t *testing.T) {
 		"namespace": sb.Namespace, "statefulset": "web", "replicas": 0, "waitForReady": false,
 	})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if got := *getStatefulSet(t, sb, "web").Spec.Replicas; got != 0 {
 		t.Errorf("spec.replicas = %d after the action, want 0", got)
 	}
@@ -49,8 +50,8 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"statefulset": "web", "replicas": 4, "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"statefulset": "web", "namespace": sb.Namespace, "previousReplicas": 1, "replicas": 4,
 		"actualReplicas": 0, "changed": true, "dryRun": true,
 	}, r)
@@ -70,7 +71,7 @@ func TestScalingToTheCurrentCountWritesNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"statefulset": "web", "replicas": 3, "waitForReady": false})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}

@@ -3,52 +3,26 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	typedappsv1 "k8s.io/client-go/kubernetes/typed/apps/v1"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
-	"github.com/kubernaut/kubernaut/sdk/action"
+	"github.com/kubernaut/kubernaut/actions/internal/rollout"
+	"github.com/kubernaut/kubernaut/actions/internal/scale"
 )
 
-// pollInterval is how often the StatefulSet is read while waiting. Polling a get, rather than
-// watching, keeps the contract at the one verb the action needs anyway; a scale takes seconds.
-const pollInterval = time.Second
-
-// waitForReplicas reads the StatefulSet until its rollout has reached want replicas (see
-// rolloutProgress) and returns it. It ends with an error naming the progress made when ctx ends
-// (the step's deadline or cancellation), or at once when spec.replicas no longer is want:
+// waitForReplicas reads the StatefulSet until it has reached want replicas (see
+// rolloutProgress) and returns it. It ends at once when spec.replicas no longer is want:
 // something else, such as a HorizontalPodAutoscaler, manages the replicas, and waiting would
-// only run into the deadline.
+// only run into the step's deadline.
 func waitForReplicas(ctx context.Context, statefulsets typedappsv1.StatefulSetInterface, ref kube.Ref, want int32) (*appsv1.StatefulSet, error) {
-	var last *appsv1.StatefulSet
-	var lastProgress string
-	err := wait.PollUntilContextCancel(ctx, pollInterval, true, func(ctx context.Context) (bool, error) {
-		d, err := statefulsets.Get(ctx, ref.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, kube.APIError(err, "get", ref)
-		}
-		last = d
-		done, progress, err := rolloutProgress(d, want)
-		if progress != lastProgress {
-			action.Logf(ctx, "%s: %s", ref, progress)
-			lastProgress = progress
-		}
-		return done, err
-	})
-	if err == nil {
-		return last, nil
+	get := func(ctx context.Context) (*appsv1.StatefulSet, error) {
+		return statefulsets.Get(ctx, ref.Name, metav1.GetOptions{})
 	}
-	if ctx.Err() != nil {
-		if lastProgress == "" {
-			lastProgress = "no status read yet"
-		}
-		return nil, fmt.Errorf("gave up waiting for %s to have %d ready replicas (%s): %w", ref, want, lastProgress, err)
-	}
-	return nil, err
+	check := func(d *appsv1.StatefulSet) (bool, string, error) { return rolloutProgress(d, want) }
+	return rollout.Wait(ctx, ref, scale.WaitGoal(ref, want), get, check)
 }
 
 // rolloutProgress decides whether d has finished scaling to want replicas, and describes where

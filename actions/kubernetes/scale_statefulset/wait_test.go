@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
@@ -27,9 +28,9 @@ func TestWaitForReadyEndsWhenTheNewReplicasAreReady(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"statefulset": "web", "replicas": 3}) // waitForReady defaults to true
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	<-done
-	diffOutputs(t, map[string]any{
+	actiontesting.DiffOutputs(t, map[string]any{
 		"statefulset": "web", "namespace": sb.Namespace, "previousReplicas": 1, "replicas": 3,
 		"actualReplicas": 3, "changed": true, "dryRun": false,
 	}, r)

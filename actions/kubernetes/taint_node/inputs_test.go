@@ -1,69 +1,42 @@
 package main
 
 import (
-	"strings"
+	corev1 "k8s.io/api/core/v1"
 	"testing"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb)
-	for _, mode := range []struct {
-		name string
-		mode actiontest.InputMode
-	}{{"ACTION_INPUTS", actiontest.ViaEnv}, {"ACTION_INPUTS_FILE", actiontest.ViaFile}, {"standard input", actiontest.ViaStdin}} {
-		t.Run(mode.name, func(t *testing.T) {
-			r := runAction(t, sb, map[string]any{"node": node.Name, "key": "k", "value": "v", "effect": "NoSchedule", "dryRun": true},
-				actiontest.WithInputMode(mode.mode))
-
-			mustSucceed(t, r)
-			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
-				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
-			}
-			diffOutputs(t, map[string]any{
-				"node": node.Name, "taint": "k=v:NoSchedule", "replaced": "", "previousTaints": []any{notReady},
-				"taints": []any{notReady, "k=v:NoSchedule"}, "changed": true, "dryRun": true,
-			}, r)
-		})
-	}
+	node := sb.NewNode(t, corev1.NodeSpec{})
+	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
+		return runAction(t, sb, map[string]any{"node": node.Name, "key": "k", "value": "v", "effect": "NoSchedule", "dryRun": true}, opts...)
+	}, func(t *testing.T, r actiontest.Result) {
+		actiontesting.DiffOutputs(t, map[string]any{
+			"node": node.Name, "taint": "k=v:NoSchedule", "replaced": "", "previousTaints": []any{notReady},
+			"taints": []any{notReady, "k=v:NoSchedule"}, "changed": true, "dryRun": true,
+		}, r)
+	})
 }
 
 func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
-	tests := []struct {
-		name   string
-		inputs map[string]any
-		want   string
-	}{
-		{"no inputs at all", nil, "/node: required input is missing"},
-		{"no effect", map[string]any{"node": "n1", "key": "k"}, "/effect: required input is missing"},
-		{"an unknown effect", map[string]any{"node": "n1", "key": "k", "effect": "NoEntry"}, "/effect"},
-		{"a key that is no qualified name", map[string]any{"node": "n1", "key": "a b", "effect": "NoSchedule"}, "/key"},
-		{"a value that is no label value", map[string]any{"node": "n1", "key": "k", "value": "a=b", "effect": "NoSchedule"}, "/value"},
+	tests := []actiontesting.Refused{
+		{Name: "no inputs at all", Inputs: nil, Want: "/node: required input is missing"},
+		{Name: "no effect", Inputs: map[string]any{"node": "n1", "key": "k"}, Want: "/effect: required input is missing"},
+		{Name: "an unknown effect", Inputs: map[string]any{"node": "n1", "key": "k", "effect": "NoEntry"}, Want: "/effect"},
+		{Name: "a key that is no qualified name", Inputs: map[string]any{"node": "n1", "key": "a b", "effect": "NoSchedule"}, Want: "/key"},
+		{Name: "a value that is no label value", Inputs: map[string]any{"node": "n1", "key": "k", "value": "a=b", "effect": "NoSchedule"}, Want: "/value"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, tainter{kube: noCluster(t)}, tt.inputs)
-
-			if r.ExitCode != action.ExitInputError {
-				t.Fatalf("exit code %d, want %d (input error); stderr:\n%s", r.ExitCode, action.ExitInputError, r.Stderr)
-			}
-			if !strings.Contains(r.Stderr, tt.want) {
-				t.Errorf("stderr does not contain %q:\n%s", tt.want, r.Stderr)
-			}
-		})
-	}
+	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
+		return runActionWith(t, tainter{kube: actiontesting.NoCluster(t)}, inputs)
+	}, tests)
 }
 
 func TestWithoutAContractTheActionChecksTheEffectItself(t *testing.T) {
-	r := actiontest.Run(t, tainter{kube: noCluster(t)}.run, map[string]any{"node": "n1", "key": "k", "effect": "NoEntry"})
+	r := actiontest.Run(t, tainter{kube: actiontesting.NoCluster(t)}.run, map[string]any{"node": "n1", "key": "k", "effect": "NoEntry"})
 
-	if r.ExitCode != action.ExitActionFailed {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", r.ExitCode, action.ExitActionFailed, r.Stderr)
-	}
-	if want := `input "effect" "NoEntry" must be one of`; !strings.Contains(r.Stderr, want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
-	}
+	actiontesting.MustFail(t, r, action.ExitActionFailed, `input "effect" "NoEntry" must be one of`)
 }

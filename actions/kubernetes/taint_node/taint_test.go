@@ -9,25 +9,27 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+	"github.com/kubernaut/kubernaut/actions/internal/nodes"
 )
 
 var gpu = corev1.Taint{Key: "example.com/gpu", Value: "true", Effect: corev1.TaintEffectNoSchedule}
 
 func TestTaintAddsATaintAndKeepsTheOthers(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, gpu)
+	node := sb.NewNode(t, corev1.NodeSpec{Taints: []corev1.Taint{gpu}})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": "example.com/maintenance", "value": "disk", "effect": "NoExecute"})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node.Name, "taint": "example.com/maintenance=disk:NoExecute", "replaced": "",
 		"previousTaints": []any{"example.com/gpu=true:NoSchedule", notReady},
 		"taints":         []any{"example.com/gpu=true:NoSchedule", notReady, "example.com/maintenance=disk:NoExecute"},
 		"changed":        true, "dryRun": false,
 	}, r)
-	after := getNode(t, sb, node.Name).Spec.Taints
+	after := sb.GetNode(t, node.Name).Spec.Taints
 	if len(after) != 3 || after[2].Key != "example.com/maintenance" || after[2].TimeAdded == nil {
 		t.Errorf("taints after the action: %+v; want gpu kept and maintenance added with timeAdded (NoExecute)", after)
 	}
@@ -35,15 +37,15 @@ func TestTaintAddsATaintAndKeepsTheOthers(t *testing.T) {
 
 func TestATaintWithTheSameKeyAndEffectIsReplacedAndOneWithAnotherEffectStays(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, gpu, corev1.Taint{Key: "example.com/gpu", Value: "true", Effect: corev1.TaintEffectPreferNoSchedule})
+	node := sb.NewNode(t, corev1.NodeSpec{Taints: []corev1.Taint{gpu, corev1.Taint{Key: "example.com/gpu", Value: "true", Effect: corev1.TaintEffectPreferNoSchedule}}})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": "example.com/gpu", "value": "broken", "effect": "NoSchedule"})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["replaced"] != "example.com/gpu=true:NoSchedule" {
 		t.Errorf("replaced = %v, want the NoSchedule taint", r.Outputs["replaced"])
 	}
-	got := render(getNode(t, sb, node.Name).Spec.Taints)
+	got := nodes.RenderTaints(sb.GetNode(t, node.Name).Spec.Taints)
 	want := []string{"example.com/gpu=broken:NoSchedule", "example.com/gpu=true:PreferNoSchedule", notReady}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("taints after the action (-want +got):\n%s", diff)
@@ -52,31 +54,31 @@ func TestATaintWithTheSameKeyAndEffectIsReplacedAndOneWithAnotherEffectStays(t *
 
 func TestDryRunReportsTheTaintAndPersistsNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb)
+	node := sb.NewNode(t, corev1.NodeSpec{})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": "maintenance", "effect": "NoSchedule", "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node.Name, "taint": "maintenance:NoSchedule", "replaced": "", "previousTaints": []any{notReady},
 		"taints": []any{notReady, "maintenance:NoSchedule"}, "changed": true, "dryRun": true,
 	}, r)
-	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion || len(after.Spec.Taints) != 1 {
+	if after := sb.GetNode(t, node.Name); after.ResourceVersion != node.ResourceVersion || len(after.Spec.Taints) != 1 {
 		t.Errorf("the dry run changed the node: resourceVersion %s -> %s, taints %v", node.ResourceVersion, after.ResourceVersion, after.Spec.Taints)
 	}
 }
 
 func TestATaintThatIsAlreadyThereWritesNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, gpu)
+	node := sb.NewNode(t, corev1.NodeSpec{Taints: []corev1.Taint{gpu}})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": gpu.Key, "value": gpu.Value, "effect": "NoSchedule"})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
-	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion {
+	if after := sb.GetNode(t, node.Name); after.ResourceVersion != node.ResourceVersion {
 		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged node", node.ResourceVersion, after.ResourceVersion)
 	}
 }
@@ -99,14 +101,14 @@ func TestWithTaintKeepsThePositionOfTheTaintItReplaces(t *testing.T) {
 	b := corev1.Taint{Key: "b", Value: "1", Effect: corev1.TaintEffectNoSchedule}
 	out, replaced, changed := withTaint([]corev1.Taint{b, a}, corev1.Taint{Key: "b", Value: "2", Effect: corev1.TaintEffectNoSchedule}, metav1.Now())
 
-	if diff := cmp.Diff([]string{"b=2:NoSchedule", "a:NoSchedule"}, render(out)); diff != "" || !changed || replaced.Value != "1" {
+	if diff := cmp.Diff([]string{"b=2:NoSchedule", "a:NoSchedule"}, nodes.RenderTaints(out)); diff != "" || !changed || replaced.Value != "1" {
 		t.Errorf("withTaint: changed %t, replaced %v, taints (-want +got):\n%s", changed, replaced, diff)
 	}
 }
 
 func TestTheContractGrantsWhatTaintingNeedsAndNothingElse(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb)
+	node := sb.NewNode(t, corev1.NodeSpec{})
 	ctx := context.Background()
 
 	err := sb.Client.CoreV1().Nodes().Delete(ctx, node.Name, metav1.DeleteOptions{})

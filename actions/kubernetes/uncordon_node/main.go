@@ -8,10 +8,14 @@ import (
 	"fmt"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
+	"github.com/kubernaut/kubernaut/actions/internal/nodes"
 	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
 func main() { action.Main(uncordoner{kube: kube.InCluster("kubernaut-action/uncordon_node")}.run) }
+
+// fieldManager names the action in managedFields, so that the node's YAML shows who uncordoned it.
+const fieldManager = "kubernaut-uncordon-node"
 
 // uncordoner is the action with its dependencies; tests give it a client for a real API server.
 type uncordoner struct {
@@ -37,7 +41,7 @@ func (c uncordoner) run(ctx context.Context, in *action.Inputs) (action.Outputs,
 	if err != nil {
 		return nil, err
 	}
-	res, err := setUnschedulable(ctx, client, args.Node, false, args.DryRun)
+	res, err := nodes.SetUnschedulable(ctx, client, args.Node, false, args.DryRun, fieldManager)
 	if err != nil {
 		return nil, err
 	}

@@ -2,25 +2,27 @@ package main
 
 import (
 	"context"
+	corev1 "k8s.io/api/core/v1"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 )
 
 func TestUncordonMakesTheNodeSchedulableAndKeepsTheRest(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, true)
+	node := sb.NewNode(t, corev1.NodeSpec{Unschedulable: true})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node.Name, "previousUnschedulable": true, "unschedulable": false, "changed": true, "dryRun": false,
 	}, r)
-	after := getNode(t, sb, node.Name)
+	after := sb.GetNode(t, node.Name)
 	if after.Spec.Unschedulable {
 		t.Errorf("spec.unschedulable = true after the action")
 	}
@@ -31,15 +33,15 @@ func TestUncordonMakesTheNodeSchedulableAndKeepsTheRest(t *testing.T) {
 
 func TestDryRunReportsTheUncordonAndPersistsNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, true)
+	node := sb.NewNode(t, corev1.NodeSpec{Unschedulable: true})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node.Name, "previousUnschedulable": true, "unschedulable": false, "changed": true, "dryRun": true,
 	}, r)
-	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion || !after.Spec.Unschedulable {
+	if after := sb.GetNode(t, node.Name); after.ResourceVersion != node.ResourceVersion || !after.Spec.Unschedulable {
 		t.Errorf("the dry run changed the node: resourceVersion %s -> %s, unschedulable %t",
 			node.ResourceVersion, after.ResourceVersion, after.Spec.Unschedulable)
 	}
@@ -50,15 +52,15 @@ func TestDryRunReportsTheUncordonAndPersistsNothing(t *testing.T) {
 
 func TestUncordoningASchedulableNodeWritesNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, false)
+	node := sb.NewNode(t, corev1.NodeSpec{Unschedulable: false})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node.Name, "previousUnschedulable": false, "unschedulable": false, "changed": false, "dryRun": false,
 	}, r)
-	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion {
+	if after := sb.GetNode(t, node.Name); after.ResourceVersion != node.ResourceVersion {
 		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged node", node.ResourceVersion, after.ResourceVersion)
 	}
 }
@@ -78,7 +80,7 @@ func TestAMissingNodeFailsNamingIt(t *testing.T) {
 
 func TestTheContractGrantsWhatUncordoningNeedsAndNothingElse(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, true)
+	node := sb.NewNode(t, corev1.NodeSpec{Unschedulable: true})
 	ctx := context.Background()
 
 	err := sb.Client.CoreV1().Nodes().Delete(ctx, node.Name, metav1.DeleteOptions{})

@@ -9,7 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
+	"github.com/kubernaut/kubernaut/actions/internal/nodes"
 )
 
 var (
@@ -20,64 +22,64 @@ var (
 
 func TestUntaintWithoutAnEffectRemovesEveryTaintWithTheKey(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, gpuNoSchedule, maintenance, gpuPrefer)
+	node := sb.NewNode(t, corev1.NodeSpec{Taints: []corev1.Taint{gpuNoSchedule, maintenance, gpuPrefer}})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": "example.com/gpu"})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node":           node.Name,
 		"removed":        []any{"example.com/gpu=true:NoSchedule", "example.com/gpu=true:PreferNoSchedule"},
 		"previousTaints": []any{"example.com/gpu=true:NoSchedule", "maintenance:NoSchedule", "example.com/gpu=true:PreferNoSchedule", notReady},
 		"taints":         []any{"maintenance:NoSchedule", notReady},
 		"changed":        true, "dryRun": false,
 	}, r)
-	if diff := cmp.Diff([]string{"maintenance:NoSchedule", notReady}, render(getNode(t, sb, node.Name).Spec.Taints)); diff != "" {
+	if diff := cmp.Diff([]string{"maintenance:NoSchedule", notReady}, nodes.RenderTaints(sb.GetNode(t, node.Name).Spec.Taints)); diff != "" {
 		t.Errorf("taints after the action (-want +got):\n%s", diff)
 	}
 }
 
 func TestUntaintWithAnEffectRemovesOnlyThatTaint(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, gpuNoSchedule, gpuPrefer)
+	node := sb.NewNode(t, corev1.NodeSpec{Taints: []corev1.Taint{gpuNoSchedule, gpuPrefer}})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": "example.com/gpu", "effect": "PreferNoSchedule"})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	want := []string{"example.com/gpu=true:NoSchedule", notReady}
-	if diff := cmp.Diff(want, render(getNode(t, sb, node.Name).Spec.Taints)); diff != "" {
+	if diff := cmp.Diff(want, nodes.RenderTaints(sb.GetNode(t, node.Name).Spec.Taints)); diff != "" {
 		t.Errorf("taints after the action (-want +got):\n%s", diff)
 	}
 }
 
 func TestDryRunReportsTheRemovalAndPersistsNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, maintenance)
+	node := sb.NewNode(t, corev1.NodeSpec{Taints: []corev1.Taint{maintenance}})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": "maintenance", "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"node": node.Name, "removed": []any{"maintenance:NoSchedule"},
 		"previousTaints": []any{"maintenance:NoSchedule", notReady}, "taints": []any{notReady},
 		"changed": true, "dryRun": true,
 	}, r)
-	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion {
+	if after := sb.GetNode(t, node.Name); after.ResourceVersion != node.ResourceVersion {
 		t.Errorf("the dry run changed the node: resourceVersion %s -> %s", node.ResourceVersion, after.ResourceVersion)
 	}
 }
 
 func TestAnAbsentTaintIsNoFailureAndWritesNothing(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb, gpuNoSchedule)
+	node := sb.NewNode(t, corev1.NodeSpec{Taints: []corev1.Taint{gpuNoSchedule}})
 
 	r := runAction(t, sb, map[string]any{"node": node.Name, "key": "example.com/gpu", "effect": "NoExecute"})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
-	if after := getNode(t, sb, node.Name); after.ResourceVersion != node.ResourceVersion {
+	if after := sb.GetNode(t, node.Name); after.ResourceVersion != node.ResourceVersion {
 		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged node", node.ResourceVersion, after.ResourceVersion)
 	}
 	if !strings.Contains(r.Stderr, "has no taint example.com/gpu:NoExecute") {
@@ -100,7 +102,7 @@ func TestAMissingNodeFailsNamingIt(t *testing.T) {
 
 func TestTheContractGrantsWhatUntaintingNeedsAndNothingElse(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	node := newNode(t, sb)
+	node := sb.NewNode(t, corev1.NodeSpec{})
 	ctx := context.Background()
 
 	err := sb.Client.CoreV1().Nodes().Delete(ctx, node.Name, metav1.DeleteOptions{})

@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
 	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
@@ -18,8 +19,8 @@ func TestUpdateSetsBothBoundsAndKeepsTheMetrics(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"hpa": "web", "minReplicas": 4, "maxReplicas": 20})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"hpa": "web", "namespace": sb.Namespace, "target": "Deployment/web",
 		"previousMinReplicas": 2, "minReplicas": 4, "previousMaxReplicas": 5, "maxReplicas": 20,
 		"currentReplicas": 0, "changed": true, "dryRun": false,
@@ -63,13 +64,13 @@ func TestOneBoundIsCheckedAgainstTheOtherAsItIs(t *testing.T) {
 
 			after := getHPA(t, sb, "web")
 			if tt.wantErr != "" {
-				mustFail(t, r, action.ExitActionFailed, tt.wantErr)
+				actiontesting.MustFail(t, r, action.ExitActionFailed, tt.wantErr)
 				if after.ResourceVersion != before.ResourceVersion {
 					t.Errorf("a refused request changed the autoscaler")
 				}
 				return
 			}
-			mustSucceed(t, r)
+			actiontesting.MustSucceed(t, r)
 			if got := [2]int32{*after.Spec.MinReplicas, after.Spec.MaxReplicas}; got != [2]int32{tt.wantMin, tt.wantMax} {
 				t.Errorf("spec = %v, want %d..%d", got, tt.wantMin, tt.wantMax)
 			}
@@ -83,8 +84,8 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"hpa": "web", "maxReplicas": 8, "dryRun": true})
 
-	mustSucceed(t, r)
-	diffOutputs(t, map[string]any{
+	actiontesting.MustSucceed(t, r)
+	actiontesting.DiffOutputs(t, map[string]any{
 		"hpa": "web", "namespace": sb.Namespace, "target": "Deployment/web",
 		"previousMinReplicas": 2, "minReplicas": 2, "previousMaxReplicas": 5, "maxReplicas": 8,
 		"currentReplicas": 0, "changed": true, "dryRun": true,
@@ -104,7 +105,7 @@ func TestTheSameBoundsWriteNothing(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"hpa": "web", "minReplicas": 2, "maxReplicas": 5})
 
-	mustSucceed(t, r)
+	actiontesting.MustSucceed(t, r)
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
@@ -118,28 +119,19 @@ func TestAMissingAutoscalerFailsNamingIt(t *testing.T) {
 
 	r := runAction(t, sb, map[string]any{"hpa": "nope", "maxReplicas": 3})
 
-	mustFail(t, r, action.ExitActionFailed, "horizontalpodautoscaler "+sb.Namespace+"/nope not found")
+	actiontesting.MustFail(t, r, action.ExitActionFailed, "horizontalpodautoscaler "+sb.Namespace+"/nope not found")
 }
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	newHPA(t, sb, "web", 1, 3)
-	for _, mode := range []struct {
-		name string
-		mode actiontest.InputMode
-	}{{"ACTION_INPUTS", actiontest.ViaEnv}, {"ACTION_INPUTS_FILE", actiontest.ViaFile}, {"standard input", actiontest.ViaStdin}} {
-		t.Run(mode.name, func(t *testing.T) {
-			r := runAction(t, sb, map[string]any{"hpa": "web", "maxReplicas": 4, "dryRun": true}, actiontest.WithInputMode(mode.mode))
-
-			mustSucceed(t, r)
-			if lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n"); len(lines) != 1 {
-				t.Errorf("stdout has %d lines, want only the output line:\n%s", len(lines), r.Stdout)
-			}
-			if r.Outputs["maxReplicas"] != actiontest.Normalize(t, map[string]any{"v": 4})["v"] {
-				t.Errorf("maxReplicas = %v, want 4", r.Outputs["maxReplicas"])
-			}
-		})
-	}
+	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
+		return runAction(t, sb, map[string]any{"hpa": "web", "maxReplicas": 4, "dryRun": true}, opts...)
+	}, func(t *testing.T, r actiontest.Result) {
+		if r.Outputs["maxReplicas"] != actiontest.Normalize(t, map[string]any{"v": 4})["v"] {
+			t.Errorf("maxReplicas = %v, want 4", r.Outputs["maxReplicas"])
+		}
+	})
 }
 
 func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
@@ -159,17 +151,17 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, updater{kube: noCluster(t)}, tt.inputs)
+			r := runActionWith(t, updater{kube: actiontesting.NoCluster(t)}, tt.inputs)
 
-			mustFail(t, r, tt.code, tt.want)
+			actiontesting.MustFail(t, r, tt.code, tt.want)
 		})
 	}
 }
 
 func TestWithoutAContractTheActionChecksTheBoundsItself(t *testing.T) {
-	r := actiontest.Run(t, updater{kube: noCluster(t)}.run, map[string]any{"hpa": "web", "maxReplicas": 0})
+	r := actiontest.Run(t, updater{kube: actiontesting.NoCluster(t)}.run, map[string]any{"hpa": "web", "maxReplicas": 0})
 
-	mustFail(t, r, action.ExitActionFailed, `input "maxReplicas" must be between 1 and 1000, got 0`)
+	actiontesting.MustFail(t, r, action.ExitActionFailed, `input "maxReplicas" must be between 1 and 1000, got 0`)
 }
 
 func TestTheContractGrantsWhatUpdatingNeedsAndNothingElse(t *testing.T) {

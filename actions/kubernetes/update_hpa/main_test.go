@@ -3,18 +3,13 @@ package main
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
-	"github.com/kubernaut/kubernaut/sdk/action"
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
@@ -75,42 +70,4 @@ func runActionWith(t *testing.T, u updater, inputs map[string]any, opts ...actio
 	t.Helper()
 	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
 	return actiontest.Run(t, u.run, inputs, opts...)
-}
-
-// mustSucceed fails the test unless r is a success.
-func mustSucceed(t *testing.T, r actiontest.Result) {
-	t.Helper()
-	if r.ExitCode != action.ExitSuccess {
-		t.Fatalf("exit code %d, want success; stderr:\n%s", r.ExitCode, r.Stderr)
-	}
-}
-
-// mustFail fails the test unless r failed with code and a message containing want.
-func mustFail(t *testing.T, r actiontest.Result, code int, want string) {
-	t.Helper()
-	if r.ExitCode != code {
-		t.Fatalf("exit code %d, want %d; stderr:\n%s", r.ExitCode, code, r.Stderr)
-	}
-	if !strings.Contains(r.Stderr, want) {
-		t.Errorf("stderr does not contain %q:\n%s", want, r.Stderr)
-	}
-}
-
-// diffOutputs compares r's outputs with want.
-func diffOutputs(t *testing.T, want map[string]any, r actiontest.Result) {
-	t.Helper()
-	if diff := cmp.Diff(actiontest.Normalize(t, want), r.Outputs); diff != "" {
-		t.Errorf("outputs (-want +got):\n%s", diff)
-	}
-}
-
-// noCluster is a kube.Env for runs that must fail before they connect.
-func noCluster(t *testing.T) kube.Env {
-	return kube.Env{
-		NewClient: func() (kubernetes.Interface, error) {
-			t.Error("the action connected to the API server; it should have failed before")
-			return nil, os.ErrInvalid
-		},
-		PodNamespace: func() (string, error) { return "workflows", nil },
-	}
 }
