@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/nodes"
@@ -22,34 +21,7 @@ type uncordoner struct {
 	kube kube.Env
 }
 
-// uncordonArgs are the action's inputs.
-type uncordonArgs struct {
-	Node   string `json:"node"`
-	DryRun bool   `json:"dryRun"`
-}
-
-// run reads the inputs, uncordons the node and reports what changed.
+// run uncordons the node: the logic is nodes.Schedulability, shared with the opposite action.
 func (c uncordoner) run(ctx context.Context, in *action.Inputs) (action.Outputs, error) {
-	var args uncordonArgs
-	if err := in.Decode(&args); err != nil {
-		return nil, err
-	}
-	if args.Node == "" {
-		return nil, fmt.Errorf("input \"node\" is missing or empty")
-	}
-	client, err := c.kube.NewClient()
-	if err != nil {
-		return nil, err
-	}
-	res, err := nodes.SetUnschedulable(ctx, client, args.Node, false, args.DryRun, fieldManager)
-	if err != nil {
-		return nil, err
-	}
-	return action.Outputs{
-		"node":                  args.Node,
-		"previousUnschedulable": res.Previous,
-		"unschedulable":         res.Unschedulable,
-		"changed":               res.Changed,
-		"dryRun":                args.DryRun,
-	}, nil
+	return nodes.Schedulability{Kube: c.kube, Unschedulable: false, FieldManager: fieldManager}.Run(ctx, in)
 }
