@@ -15,11 +15,12 @@ all: build
 build:
 	$(GO) build -o $(BIN)/kubernaut ./cmd/kubernaut
 
-## test: tiers 1 and 2 (no root): unit, registry, signature and API-server tests, plus cosign interop
+## test: tiers 1 and 2 (no root): unit, registry, signature and API-server tests, cosign interop, and the admission policy
 test: test-tools
 	cd sdk && $(GO) test ./...
 	cd api && $(GO) test ./...
 	$(GO) test ./...
+	cd hack/tools/policycontroller && $(GO) test ./...
 
 ## fuzz: a short run of every fuzz target (CI); FUZZTIME=1m for longer
 fuzz:
@@ -29,6 +30,28 @@ vet:
 	cd sdk && $(GO) vet ./...
 	cd api && $(GO) vet ./...
 	$(GO) vet ./...
+
+# actionlint, built from the pinned module in hack/tools/actionlint (a file target, rebuilt only
+# when the pin changes), checks .github/workflows, and with shellcheck installed their run
+# scripts too. The tools module's test then proves the linter is live: it must catch a broken
+# copy of the release workflow, and it fails loudly when bin/actionlint is missing.
+ACTIONLINT_TOOLS := $(CURDIR)/hack/tools/actionlint
+.PHONY: lint-workflows test-admission-policy
+## lint-workflows: actionlint over .github/workflows (shellcheck too when installed)
+lint-workflows: $(BIN)/actionlint
+	$(BIN)/actionlint
+	cd $(ACTIONLINT_TOOLS) && $(GO) test -count=1 ./...
+
+$(BIN)/actionlint: $(ACTIONLINT_TOOLS)/go.mod $(ACTIONLINT_TOOLS)/go.sum
+	@mkdir -p $(BIN)
+	cd $(ACTIONLINT_TOOLS) && \
+	  version=$$($(GO) list -m -f '{{.Version}}' github.com/rhysd/actionlint) && \
+	  CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X github.com/rhysd/actionlint.version=$$version" \
+	    -o $@.tmp$$$$ github.com/rhysd/actionlint/cmd/actionlint && mv $@.tmp$$$$ $@
+
+## test-admission-policy: config/policy-controller against policy-controller's CRDs (real API server) and API
+test-admission-policy: test-tools
+	cd hack/tools/policycontroller && $(GO) test -count=1 ./...
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')

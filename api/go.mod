@@ -4,6 +4,7 @@ go 1.26.4
 
 require (
 	github.com/google/go-cmp v0.7.0
+	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
 )
 

@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for mod in . sdk api; do
+# Every module: the project's three and the pinned tool modules under hack/.
+for mod in $(git ls-files '*go.mod' | xargs -n1 dirname); do
   (cd "$mod" && go mod tidy -diff >/dev/null) || { echo "go.mod/go.sum in $mod are not tidy: run 'cd $mod && go mod tidy'"; status=1; }
 done
 unformatted=$(gofmt -l $(git ls-files '*.go') || true)

@@ -28,9 +28,10 @@ define generate-api
 endef
 
 .PHONY: manifests manifests-check
-## manifests: regenerate the CRDs (config/crd/bases) and deepcopy functions (api/) from the API types
+## manifests: regenerate the CRDs (config/crd/bases) and deepcopy functions (api/) from the API types, and the meta-Task (config/tekton)
 manifests: $(CONTROLLER_GEN)
 	$(call generate-api,$(API_DIR),$(CURDIR)/$(CRD_DIR))
+	$(GO) run ./hack/gen-tekton
 
 ## manifests-check: fails when the CRDs or deepcopy functions in the tree differ from a regeneration
 # The check regenerates into a temporary copy, so it never touches the work tree, and it compares
@@ -43,6 +44,8 @@ manifests-check: $(CONTROLLER_GEN)
 	stale=0; \
 	diff -ru $(CRD_DIR) "$$tmp/crd" || stale=1; \
 	diff -ru $(API_DIR) "$$tmp/api" || stale=1; \
+	$(GO) run ./hack/gen-tekton -o "$$tmp/kubernaut-action.yaml"; \
+	diff -u config/tekton/kubernaut-action.yaml "$$tmp/kubernaut-action.yaml" || stale=1; \
 	if [ $$stale = 1 ]; then \
 	  echo "Generated API files are stale: run 'make manifests' and commit the result." >&2; exit 1; \
 	fi; \

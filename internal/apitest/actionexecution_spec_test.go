@@ -24,11 +24,13 @@ func TestActionExecution_validSpecIsAcceptedAndReadBackIntact(t *testing.T) {
 		name        string
 		obj         *executionv1alpha1.ActionExecution
 		wantTimeout time.Duration
+		wantEngine  executionv1alpha1.LaunchEngine
 	}{
 		{
-			name:        "a spec with only an action type gets the default timeout of five minutes",
+			name:        "a spec with only an action type gets the default timeout of five minutes and engine jobs",
 			obj:         newActionExecution(ns),
 			wantTimeout: 5 * time.Minute,
+			wantEngine:  executionv1alpha1.EngineJobs,
 		},
 		{
 			name: "a spec with every field keeps each of them, nested inputs included",
@@ -39,8 +41,10 @@ func TestActionExecution_validSpecIsAcceptedAndReadBackIntact(t *testing.T) {
 				o.Spec.Workspace = &executionv1alpha1.WorkspaceVolume{ClaimName: "wfe-1-workspace"}
 				o.Spec.Timeout = &metav1.Duration{Duration: 90 * time.Second}
 				o.Spec.ServiceAccountName = "pre-created-runner"
+				o.Spec.Engine = executionv1alpha1.EngineTekton
 			}),
 			wantTimeout: 90 * time.Second,
+			wantEngine:  executionv1alpha1.EngineTekton,
 		},
 		{
 			name: "an empty inputs object is kept as an empty object",
@@ -48,6 +52,16 @@ func TestActionExecution_validSpecIsAcceptedAndReadBackIntact(t *testing.T) {
 				o.Spec.Inputs = rawJSON(`{}`)
 			}),
 			wantTimeout: 5 * time.Minute,
+			wantEngine:  executionv1alpha1.EngineJobs,
+		},
+		{
+			name: "inputs holding references to other steps' outputs are kept verbatim for engine tekton",
+			obj: newActionExecution(ns, func(o *executionv1alpha1.ActionExecution) {
+				o.Spec.Engine = executionv1alpha1.EngineTekton
+				o.Spec.Inputs = rawJSON(`{"replicas":"$(steps.read.outputs.replicas)","note":"was $(steps.read.outputs.replicas)"}`)
+			}),
+			wantTimeout: 5 * time.Minute,
+			wantEngine:  executionv1alpha1.EngineTekton,
 		},
 	}
 	for _, tt := range tests {
@@ -65,6 +79,7 @@ func TestActionExecution_validSpecIsAcceptedAndReadBackIntact(t *testing.T) {
 				t.Errorf("inputs read back (-want +got):\n%s", diff)
 			}
 			want.Timeout = &metav1.Duration{Duration: tt.wantTimeout}
+			want.Engine = tt.wantEngine
 			want.Inputs, got.Spec.Inputs = nil, nil
 			if diff := cmp.Diff(*want, got.Spec); diff != "" {
 				t.Errorf("spec read back (-want +got):\n%s", diff)
@@ -146,6 +161,12 @@ func TestActionExecution_invalidSpecIsRejectedNamingTheField(t *testing.T) {
 			spec:      "{actionType: kubernetes/scale_deployment, workspace: {}}",
 			wantField: "spec.workspace.claimName",
 			wantMsg:   "Required value",
+		},
+		{
+			name:      "an engine other than jobs and tekton is rejected",
+			spec:      "{actionType: kubernetes/scale_deployment, engine: argo}",
+			wantField: "spec.engine",
+			wantMsg:   "Unsupported value",
 		},
 		{
 			name:      "a service account name that is not a DNS subdomain is rejected",

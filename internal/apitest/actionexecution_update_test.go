@@ -5,7 +5,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
@@ -69,6 +72,19 @@ func TestActionExecution_specCannotChangeAfterCreation(t *testing.T) {
 			wantMsg:   "serviceAccountName is immutable",
 		},
 		{
+			name:      "changing the engine is rejected",
+			update:    func(o *executionv1alpha1.ActionExecution) { o.Spec.Engine = executionv1alpha1.EngineJobs },
+			wantField: "spec.engine",
+			wantMsg:   "engine is immutable",
+		},
+		{
+			// The default applies to the update, so removing the engine is changing it to jobs.
+			name:      "removing the engine is rejected",
+			update:    func(o *executionv1alpha1.ActionExecution) { o.Spec.Engine = "" },
+			wantField: "spec.engine",
+			wantMsg:   "engine is immutable",
+		},
+		{
 			name: "changing the timeout is rejected",
 			update: func(o *executionv1alpha1.ActionExecution) {
 				o.Spec.Timeout = &metav1.Duration{Duration: time.Hour}
@@ -84,6 +100,7 @@ func TestActionExecution_specCannotChangeAfterCreation(t *testing.T) {
 				o.Spec.Inputs = rawJSON(`{"replicas":3,"target":{"name":"web"}}`)
 				o.Spec.Workspace = &executionv1alpha1.WorkspaceVolume{ClaimName: "wfe-1-workspace"}
 				o.Spec.ServiceAccountName = "pre-created-runner"
+				o.Spec.Engine = executionv1alpha1.EngineTekton
 			})
 			if err := env.Client.Create(ctx, obj); err != nil {
 				t.Fatalf("create: %v", err)
@@ -153,6 +170,63 @@ func TestActionExecution_completeStatusIsAcceptedAndReadBackIntact(t *testing.T)
 	}
 }
 
+func TestActionExecution_preparedStatusIsAcceptedAndReadBackIntact(t *testing.T) {
+	ctx := envtest.Context(t)
+	obj := newActionExecution(newNamespace(t), func(o *executionv1alpha1.ActionExecution) {
+		o.Spec.Engine = executionv1alpha1.EngineTekton
+	})
+	if err := env.Client.Create(ctx, obj); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	obj.Status = preparedStatus(obj.Generation)
+	want := obj.Status.DeepCopy()
+	if err := env.Client.Status().Update(ctx, obj); err != nil {
+		t.Fatalf("update status: %v", err)
+	}
+	var got executionv1alpha1.ActionExecution
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), &got); err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if diff := cmp.Diff(decodeJSON(t, want.Prepared.Inputs), decodeJSON(t, got.Status.Prepared.Inputs)); diff != "" {
+		t.Errorf("prepared inputs read back (-want +got):\n%s", diff)
+	}
+	want.Prepared.Inputs, got.Status.Prepared.Inputs = nil, nil
+	// Quantities compare by value: the API server may write them back in canonical form.
+	if diff := cmp.Diff(*want, got.Status, cmp.Comparer(func(a, b resource.Quantity) bool { return a.Cmp(b) == 0 })); diff != "" {
+		t.Errorf("status read back (-want +got):\n%s", diff)
+	}
+}
+
+// preparedStatus is the status of a run of engine tekton that was prepared, with every field of
+// the prepared block set.
+func preparedStatus(generation int64) executionv1alpha1.ActionExecutionStatus {
+	status := succeededStatus(generation)
+	status.Phase = executionv1alpha1.PhasePrepared
+	status.JobRef, status.Outputs, status.StartTime, status.CompletionTime = nil, nil, nil, nil
+	status.Conditions[0].Reason = executionv1alpha1.PreparedReason
+	status.Conditions[0].Message = "Verified and prepared; a Tekton TaskRun runs it"
+	status.Prepared = &executionv1alpha1.PreparedLaunch{
+		Image:              "registry.example/actions/scale@" + status.VerifiedDigest,
+		ServiceAccountName: "ae-scale-3f9a2c-action",
+		ImagePullSecrets:   []corev1.LocalObjectReference{{Name: "registry-creds"}},
+		Resources: corev1.ResourceRequirements{
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")},
+		},
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr.To(false),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			ReadOnlyRootFilesystem:   ptr.To(true),
+			RunAsNonRoot:             ptr.To(true),
+			RunAsUser:                ptr.To[int64](65532),
+			RunAsGroup:               ptr.To[int64](65532),
+		},
+		ContractPath: "/etc/kubernaut/contract.yaml",
+		Inputs:       rawJSON(`{"deployment":"web","replicas":"$(steps.read.outputs.replicas)"}`),
+	}
+	return status
+}
+
 func TestActionExecution_invalidStatusIsRejectedNamingTheField(t *testing.T) {
 	ns := newNamespace(t)
 	tests := []struct {
@@ -180,6 +254,15 @@ func TestActionExecution_invalidStatusIsRejectedNamingTheField(t *testing.T) {
 			mutate:    func(s *executionv1alpha1.ActionExecutionStatus) { s.VerifiedDigest = "v1.2.3" },
 			wantField: "status.verifiedDigest",
 			wantMsg:   "should match",
+		},
+		{
+			name: "a prepared image that is not pinned by digest is rejected",
+			mutate: func(s *executionv1alpha1.ActionExecutionStatus) {
+				*s = preparedStatus(s.ObservedGeneration)
+				s.Prepared.Image = "registry.example/actions/scale:v1"
+			},
+			wantField: "status.prepared.image",
+			wantMsg:   "image must be a digest reference",
 		},
 		{
 			name:      "an unknown phase is rejected",

@@ -11,6 +11,6 @@ func newDevCommand() *cobra.Command {
 		Use:   "dev",
 		Short: "Development tools: a real local single-node cluster",
 	}
-	cmd.AddCommand(devcluster.Command(), newDevDeployCommand(), newDevManagerImageCommand())
+	cmd.AddCommand(devcluster.Command(), newDevDeployCommand(), newDevManagerImageCommand(), newDevTektonCommand())
 	return cmd
 }

@@ -12,8 +12,8 @@ import (
 
 	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionregistry"
-	"github.com/kubernaut/kubernaut/internal/workflow/refs"
 	"github.com/kubernaut/kubernaut/sdk/contract"
+	"github.com/kubernaut/kubernaut/sdk/refs"
 )
 
 // contractCheck is the outcome of checking every step's inputs against its contract.

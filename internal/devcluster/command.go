@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kubernaut/kubernaut/internal/devcluster/tekton"
 )
 
 // Command returns `cluster` with its subcommands up, down, status and env, for the CLI to mount
@@ -30,6 +32,7 @@ up and down need root. Everything lives in the state directory.`,
 }
 
 func upCommand(cfg *Config, nodeIP *string) *cobra.Command {
+	var withTekton bool
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start the cluster (or what of it is not running) and wait until pods can be created",
@@ -45,12 +48,18 @@ func upCommand(cfg *Config, nodeIP *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if withTekton {
+				if _, err := tekton.Install(cmd.Context(), tekton.InstallOptions{Kubeconfig: cl.Kubeconfig, Registry: cl.Registry, Progress: cfg.Progress}); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "cluster is up; to use it:\n  export KUBECONFIG=%s\n  export KUBERNAUT_REGISTRY=%s\n",
 				shellQuote(cl.Kubeconfig), cl.Registry)
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&cfg.RegistryPort, "registry-port", 0, fmt.Sprintf("port of the local registry on 127.0.0.1 (default %d, or the port of the existing cluster)", DefaultRegistryPort))
+	cmd.Flags().BoolVar(&withTekton, "with-tekton", false, "also build Tekton Pipelines "+tekton.Version+" from its Go module and install it (as \"kubernaut dev tekton install\" does)")
 	cmd.Flags().StringVar(nodeIP, "node-ip", "", "node address, not loopback (default: address of the default route's interface)")
 	return cmd
 }

@@ -28,6 +28,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionjob"
@@ -111,6 +113,9 @@ func NewScheme() (*runtime.Scheme, error) {
 	if err := workflowv1alpha1.AddToScheme(s); err != nil {
 		return nil, err
 	}
+	if err := pipelinev1.AddToScheme(s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -125,6 +130,10 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 	if err != nil {
 		return nil, fmt.Errorf("building the scheme: %w", err)
 	}
+	tektonInstalled, err := tektonCRDsInstalled(cfg)
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsBindAddress},
@@ -134,7 +143,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 		LeaderElectionNamespace: opts.Namespace,
 		// Secrets and ConfigMaps are read only in the controller's own namespace; caching them
 		// cluster-wide would need cluster-wide read access to every Secret.
-		Cache:      cacheOptions(opts),
+		Cache:      cacheOptions(opts, tektonInstalled),
 		Controller: config.Controller{SkipNameValidation: &opts.SkipControllerNameValidation},
 	})
 	if err != nil {
@@ -153,7 +162,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 	if err := r.SetupWithManager(mgr, actionexecution.ReconcilerOptions{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}); err != nil {
 		return nil, fmt.Errorf("setting up the ActionExecution controller: %w", err)
 	}
-	if err := setupWorkflowControllers(ctx, mgr, opts); err != nil {
+	if err := setupWorkflowControllers(ctx, mgr, opts, tektonInstalled); err != nil {
 		return nil, err
 	}
 	return mgr, nil
@@ -161,8 +170,8 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 
 // setupWorkflowControllers registers the settings controller, which keeps the kubernaut-config
 // settings current in a Store, and the WorkflowExecution controller, which loads them from it,
-// with the Job engine (the only engine of this build).
-func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+// with the Job engine, and the Tekton engine when Tekton's CRDs are installed.
+func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Options, tektonInstalled bool) error {
 	initial, err := settingscontroller.Initial(ctx, mgr.GetAPIReader(), opts.Namespace, opts.SettingOverrides)
 	if err != nil {
 		ctrl.Log.WithName("setup").Error(err, "Starting with the default settings")
@@ -182,15 +191,13 @@ func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Option
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Settings:  store,
-		Engines: map[workflowv1alpha1.Engine]workflowexecution.Engine{
-			workflowv1alpha1.EngineJobs: &workflowexecution.JobEngine{
-				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
-			},
-		},
-		Clock:    clock.RealClock{},
-		Recorder: mgr.GetEventRecorder("kubernaut-" + workflowexecution.ControllerName),
+		Engines:   engines(mgr, tektonInstalled),
+		Clock:     clock.RealClock{},
+		Recorder:  mgr.GetEventRecorder("kubernaut-" + workflowexecution.ControllerName),
 	}
-	if err := wr.SetupWithManager(mgr, workflowexecution.ReconcilerOptions{MaxConcurrentReconciles: opts.MaxConcurrentWorkflowReconciles}); err != nil {
+	if err := wr.SetupWithManager(mgr, workflowexecution.ReconcilerOptions{
+		MaxConcurrentReconciles: opts.MaxConcurrentWorkflowReconciles, WatchTekton: tektonInstalled,
+	}); err != nil {
 		return fmt.Errorf("setting up the WorkflowExecution controller: %w", err)
 	}
 	return nil
@@ -201,7 +208,7 @@ func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Option
 // PersistentVolumeClaims Kubernaut created: the cluster's others would cost memory and watch
 // traffic for nothing. A foreign object under a child's name is still found, through
 // AlreadyExists, and refused.
-func cacheOptions(opts Options) cache.Options {
+func cacheOptions(opts Options, tektonInstalled bool) cache.Options {
 	own := map[string]cache.Config{opts.Namespace: {}}
 	managed := labels.SelectorFromSet(labels.Set{actionjob.LabelManagedBy: actionjob.ManagedBy})
 	c := cache.Options{
@@ -216,6 +223,12 @@ func cacheOptions(opts Options) cache.Options {
 		// managedFields are a large share of every cached object and no controller here reads
 		// them (none applies server-side from a cached object), so they are dropped on arrival.
 		DefaultTransform: cache.TransformStripManagedFields(),
+	}
+	if tektonInstalled {
+		// Only Kubernaut's PipelineRuns, and their TaskRuns (Tekton copies the labels). A kind
+		// the API server does not serve must not be named here: the cache would fail to start.
+		c.ByObject[&pipelinev1.PipelineRun{}] = cache.ByObject{Label: managed}
+		c.ByObject[&pipelinev1.TaskRun{}] = cache.ByObject{Label: managed}
 	}
 	if len(opts.WatchNamespaces) > 0 {
 		c.DefaultNamespaces = map[string]cache.Config{}

@@ -8,7 +8,7 @@ import (
 
 	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/workflow/dag"
-	"github.com/kubernaut/kubernaut/internal/workflow/refs"
+	"github.com/kubernaut/kubernaut/sdk/refs"
 )
 
 // checkReferences checks every $(steps.<name>.outputs.<key>) in the steps' inputs: it must be

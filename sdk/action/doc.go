@@ -20,6 +20,12 @@
 //     ACTION_INPUTS (when non-empty), the file named by ACTION_INPUTS_FILE, or standard input
 //     when it is not a character device (a terminal, or /dev/null as in a container started
 //     without stdin). Without any of them the action exits with [ExitInputError].
+//   - When ACTION_UPSTREAM_OUTPUTS is set (the Tekton engine sets it), every output reference
+//     $(steps.<step>.outputs.<key>) in the inputs is resolved from it first, with the same code
+//     the Job engine's controller uses (package refs): a string that is exactly one reference
+//     takes the output's JSON value and type, a reference inside a longer string is replaced by
+//     the value's text. A reference it cannot resolve exits with [ExitInputError]. Without the
+//     variable, references reach the action unchanged.
 //   - When the image carries a contract (ACTION_CONTRACT_PATH, else /action-contract.yaml) the
 //     inputs are validated and defaulted with it before the action function runs, exactly as
 //     the controller does before launch, so a local run sees what a cluster run sees.
@@ -62,6 +68,13 @@ const (
 	EnvContractPath = "ACTION_CONTRACT_PATH"
 	// EnvOutputsPath names a file that receives the whole outputs object as JSON.
 	EnvOutputsPath = "ACTION_OUTPUTS_PATH"
+	// EnvUpstreamOutputs holds the outputs of the upstream steps the inputs reference, as one
+	// JSON object {"<step>": {<that step's outputs object>}, ...}. When set and non-empty, the
+	// runtime resolves the output references in the inputs from it before the contract
+	// validates and defaults them. The Tekton engine sets it, because Tekton substitutes text
+	// and cannot place an arbitrary value inside a JSON string; the Job engine resolves the
+	// references in its controller and does not set it.
+	EnvUpstreamOutputs = "ACTION_UPSTREAM_OUTPUTS"
 	// EnvResultsDir names a directory (Tekton: /tekton/results) that receives one file per
 	// output and the file [ResultOutputs] holding the whole object.
 	EnvResultsDir = "ACTION_RESULTS_DIR"

@@ -15,30 +15,52 @@ var ErrNoInputs = errors.New("no inputs: set " + EnvInputs + " to a JSON object,
 	"or set " + EnvInputsFile + " to the path of a file holding one, " +
 	"or pipe one to standard input (for example: echo '{\"name\":\"value\"}' | action)")
 
-// readInputs returns the raw inputs object from the first available source (DESIGN D3).
+// readInputs returns the inputs object from the first available source (DESIGN D3), with
+// the output references resolved when ACTION_UPSTREAM_OUTPUTS is set.
 func readInputs(ctx context.Context, env Env) (map[string]any, error) {
+	data, source, err := readRawInputs(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := decodeInputs(data, source)
+	if err != nil {
+		return nil, err
+	}
+	upstream := env.Getenv(EnvUpstreamOutputs)
+	if upstream == "" {
+		return obj, nil
+	}
+	resolved, err := resolveReferences(data, upstream)
+	if err != nil {
+		return nil, fmt.Errorf("inputs from %s: %w", source, err)
+	}
+	return decodeInputs(resolved, source+" with output references resolved")
+}
+
+// readRawInputs returns the bytes of the first available input source and names it.
+func readRawInputs(ctx context.Context, env Env) ([]byte, string, error) {
 	if raw := env.Getenv(EnvInputs); raw != "" {
 		if len(raw) > MaxInputBytes {
-			return nil, fmt.Errorf("inputs from %s are %d bytes, more than the %d-byte limit",
+			return nil, "", fmt.Errorf("inputs from %s are %d bytes, more than the %d-byte limit",
 				EnvInputs, len(raw), MaxInputBytes)
 		}
-		return decodeInputs([]byte(raw), EnvInputs)
+		return []byte(raw), EnvInputs, nil
 	}
 	if path := env.Getenv(EnvInputsFile); path != "" {
 		data, err := readFileCapped(path, MaxInputBytes)
 		if err != nil {
-			return nil, fmt.Errorf("inputs from %s: %w", EnvInputsFile, err)
+			return nil, "", fmt.Errorf("inputs from %s: %w", EnvInputsFile, err)
 		}
-		return decodeInputs(data, fmt.Sprintf("%s (%s)", EnvInputsFile, path))
+		return data, fmt.Sprintf("%s (%s)", EnvInputsFile, path), nil
 	}
 	if env.Stdin != nil && !env.StdinIsTerminal {
 		data, err := readStdin(ctx, env.Stdin)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return decodeInputs(data, "standard input")
+		return data, "standard input", nil
 	}
-	return nil, ErrNoInputs
+	return nil, "", ErrNoInputs
 }
 
 // readStdin reads all of stdin, up to the size limit. It gives up when ctx ends, because an

@@ -14,7 +14,9 @@ import (
 // a trailing newline because Tekton takes a result file's bytes verbatim:
 //   - one file per output, named by the output: a string's raw text, any other value's JSON
 //     encoding (so "3" is the number 3 and "\"3\"" cannot occur);
-//   - the file ResultOutputs with the whole object, which is what the engine reads.
+//   - the file ResultOutputs with the whole object, which is what the engine reads. Its "$"
+//     characters are written as \u0024 (the same JSON value), because Tekton would otherwise
+//     substitute a "$(...)" inside an output when it passes the object to a later step.
 func writeOutputFiles(env Env, line []byte, out map[string]any) error {
 	if path := env.Getenv(EnvOutputsPath); path != "" {
 		if err := os.WriteFile(path, append(line[:len(line):len(line)], '\n'), 0o644); err != nil {
@@ -34,7 +36,7 @@ func writeOutputFiles(env Env, line []byte, out map[string]any) error {
 			return err
 		}
 	}
-	return writeResult(dir, ResultOutputs, line)
+	return writeResult(dir, ResultOutputs, escapeDollar(line))
 }
 
 // resultValue is the content of one per-output result file.

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -69,7 +70,31 @@ type ActionExecutionSpec struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="serviceAccountName is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// Engine says what runs the action once it has passed every check. With "jobs" (the
+	// default) the controller creates the Job and mirrors it. With "tekton" the controller runs
+	// exactly the same checks and creates the same ServiceAccount and RBAC, but no Job: it records
+	// in status.prepared what a Tekton TaskRun needs and ends in phase Prepared, and the workflow's
+	// PipelineRun runs the action. A refused run creates nothing with either engine.
+	// +optional
+	// +kubebuilder:default=jobs
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="engine is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	Engine LaunchEngine `json:"engine,omitempty"`
 }
+
+// LaunchEngine names what runs a verified action. The empty value means jobs, so that objects
+// built in Go without the CRD's defaulting behave like the ones the API server returns.
+// +kubebuilder:validation:Enum=jobs;tekton
+type LaunchEngine string
+
+// The launch engines.
+const (
+	// EngineJobs: the controller runs the action as a Kubernetes Job (DESIGN D6).
+	EngineJobs LaunchEngine = "jobs"
+	// EngineTekton: the controller verifies and prepares the run, and a Tekton TaskRun of the
+	// workflow's PipelineRun runs it (DESIGN D7).
+	EngineTekton LaunchEngine = "tekton"
+)
 
 // WorkspaceVolume names the PersistentVolumeClaim mounted at /workspace.
 type WorkspaceVolume struct {
@@ -82,8 +107,9 @@ type WorkspaceVolume struct {
 }
 
 // ActionExecutionPhase is the coarse lifecycle state of an ActionExecution. It only moves
-// forward: Pending → Verifying → Running → Succeeded or Failed; Failed can follow any phase.
-// +kubebuilder:validation:Enum=Pending;Verifying;Running;Succeeded;Failed
+// forward: Pending → Verifying → Running → Succeeded or Failed with engine jobs, Pending →
+// Verifying → Prepared with engine tekton; Failed can follow any phase but Prepared.
+// +kubebuilder:validation:Enum=Pending;Verifying;Running;Succeeded;Failed;Prepared
 type ActionExecutionPhase string
 
 // The phases of an ActionExecution.
@@ -100,6 +126,11 @@ const (
 	// PhaseFailed: refused before launch, or the Job failed, timed out or wrote invalid outputs.
 	// The Ready condition's reason says which. Terminal.
 	PhaseFailed ActionExecutionPhase = "Failed"
+	// PhasePrepared: engine tekton only. Verified and prepared: the checks passed, the
+	// ServiceAccount and RBAC exist and status.prepared says how to run the action; a Tekton
+	// PipelineRun runs it, and the workflow's status follows the TaskRun. Terminal for the
+	// ActionExecution, which never changes again; its RBAC stays until it is deleted.
+	PhasePrepared ActionExecutionPhase = "Prepared"
 )
 
 // ActionExecutionStatus is what the controller observed and did.
@@ -129,6 +160,11 @@ type ActionExecutionStatus struct {
 	// JobRef names the Job that runs the action, in the same namespace.
 	// +optional
 	JobRef *JobReference `json:"jobRef,omitempty"`
+
+	// Prepared is what a Tekton TaskRun needs to run the action as the Job would have: set with
+	// engine tekton, in phase Prepared only.
+	// +optional
+	Prepared *PreparedLaunch `json:"prepared,omitempty"`
 
 	// Outputs is the JSON object the action wrote as the last line of its stdout, validated
 	// against the contract's outputs. Set only in phase Succeeded.
@@ -213,6 +249,56 @@ type JobReference struct {
 	// finds the Job it created instead of creating a second one.
 	// +required
 	Name string `json:"name"`
+}
+
+// PreparedLaunch is the outcome of the checks of a run with engine tekton: everything the Job
+// would have been built from, so that the TaskRun's step runs the same image with the same
+// identity, credentials, limits, security context and inputs. The workflow controller copies it
+// into the PipelineRun; nothing in it is looked up again.
+type PreparedLaunch struct {
+	// Image is the image to run, "<repository>@sha256:<64 hex digits>": the registry entry's
+	// repository with the digest that was verified (in verification modes warn and disabled, the
+	// digest that runs unverified), exactly the reference the Job would run.
+	// +required
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^[^@\\s]+@sha256:[a-f0-9]{64}$')`,message="image must be a digest reference <repository>@sha256:<64 lowercase hex digits>"
+	Image string `json:"image"`
+
+	// ServiceAccountName is the ServiceAccount the step runs as: the one the controller created
+	// with exactly the contract's permissions, or the pre-created one of spec.serviceAccountName
+	// or the registry entry. Empty when the contract grants nothing: the step then runs without
+	// an API token (automountServiceAccountToken false), as the Job would.
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// ImagePullSecrets are the pull secrets the image was verified and its contract read with,
+	// to be listed in the step's pod, so that the kubelet pulls with exactly those credentials.
+	// +optional
+	// +listType=atomic
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// Resources are the container's requests and limits from the contract, with the defaults
+	// the Job would apply: CPU and memory always have a limit.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// SecurityContext is the container's security context as the Job would set it: the
+	// restricted baseline (non-root, no privilege escalation, all capabilities dropped,
+	// read-only root filesystem) with the contract's user and group.
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
+
+	// ContractPath is where the action's SDK finds its contract (ACTION_CONTRACT_PATH) when the
+	// registry entry puts it elsewhere than /action-contract.yaml; empty for the default.
+	// +optional
+	ContractPath string `json:"contractPath,omitempty"`
+
+	// Inputs is the JSON object to pass in ACTION_INPUTS: spec.inputs validated against the
+	// contract, with the contract's defaults applied to absent inputs. An input whose value holds
+	// a reference $(steps.<step>.outputs.<key>) is kept verbatim: Tekton substitutes the value,
+	// and the action's SDK validates it at run time.
+	// +optional
+	Inputs *runtime.RawExtension `json:"inputs,omitempty"`
 }
 
 // ActionExecution runs one action, a signed container image with an embedded ActionContract, as a

@@ -6,8 +6,9 @@ package v1alpha1
 // a run failed. A failure reason on a step condition is terminal unless documented otherwise: the
 // controller does not retry it, because the same image, contract and inputs fail the same way.
 const (
-	// ReadyCondition is True when the action succeeded, False when the run failed or was refused,
-	// and Unknown while it is pending or running. Its reason is one of the reasons below.
+	// ReadyCondition is True when the action succeeded (with engine tekton: when the run is
+	// prepared, reason Prepared), False when the run failed or was refused, and Unknown while it
+	// is pending or running. Its reason is one of the reasons below.
 	ReadyCondition = "Ready"
 
 	// VerifiedCondition is True when the image digest's signature satisfied the registry entry's
@@ -21,7 +22,8 @@ const (
 	ContractLoadedCondition = "ContractLoaded"
 
 	// JobCreatedCondition is True once the Job exists. False refuses the run before the Job is
-	// created, with InvalidInputs, SecurityContextRejected or PermissionsExceedCeiling.
+	// created, with InvalidInputs, SecurityContextRejected or PermissionsExceedCeiling. With
+	// engine tekton no Job is ever created: the condition appears only with such a refusal.
 	JobCreatedCondition = "JobCreated"
 )
 
@@ -35,6 +37,10 @@ const (
 	RunningReason = "Running"
 	// SucceededReason: the step succeeded; on Ready, the whole run did.
 	SucceededReason = "Succeeded"
+	// PreparedReason: engine tekton; on Ready (True) in phase Prepared: every check passed, the
+	// ServiceAccount and RBAC exist and status.prepared holds what the Tekton TaskRun needs. The
+	// action's own outcome is the TaskRun's, which the workflow's status follows.
+	PreparedReason = "Prepared"
 	// VerificationDisabledReason: the registry entry disables verification (mode disabled); the
 	// run goes ahead unverified. Always announced by a Warning event.
 	VerificationDisabledReason = "VerificationDisabled"

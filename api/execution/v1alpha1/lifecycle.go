@@ -2,10 +2,12 @@ package v1alpha1
 
 import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-// IsFinished reports whether the phase is terminal (Succeeded or Failed): a finished run never
-// changes again, so controllers and clients can stop watching it.
+// IsFinished reports whether the phase is terminal (Succeeded, Failed or Prepared): a finished
+// ActionExecution never changes again, so controllers and clients can stop watching it.
+// Prepared is terminal for the ActionExecution only: the action itself runs later, in a Tekton
+// TaskRun, whose outcome is not recorded here.
 func (p ActionExecutionPhase) IsFinished() bool {
-	return p == PhaseSucceeded || p == PhaseFailed
+	return p == PhaseSucceeded || p == PhaseFailed || p == PhasePrepared
 }
 
 // GetConditions returns the status conditions, for condition helpers that work on any object.

@@ -19,6 +19,7 @@ func TestActionExecutionPhase_IsFinished(t *testing.T) {
 		{executionv1alpha1.PhaseRunning, false},
 		{executionv1alpha1.PhaseSucceeded, true},
 		{executionv1alpha1.PhaseFailed, true},
+		{executionv1alpha1.PhasePrepared, true},
 		{"", false},
 	}
 	for _, tt := range tests {

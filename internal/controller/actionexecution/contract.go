@@ -2,7 +2,6 @@ package actionexecution
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,21 +41,24 @@ func (r *Reconciler) reconcileContract(ctx context.Context, run *run) error {
 }
 
 // reconcileInputs validates spec.inputs against the contract and applies its defaults, so the
-// action sees complete inputs (DESIGN D3). Absent inputs are the empty object.
+// action sees complete inputs (DESIGN D3). Absent inputs are the empty object. With engine
+// tekton, inputs holding references to earlier steps' outputs are left to the action's SDK,
+// which sees their values at run time (see applyInputsDeferringReferences).
 func (r *Reconciler) reconcileInputs(_ context.Context, run *run) error {
 	raw := []byte("{}")
 	if in := run.obj.Spec.Inputs; in != nil && len(in.Raw) > 0 {
 		raw = in.Raw
 	}
-	inputs, err := run.contract.ApplyInputsJSON(raw)
+	apply := applyInputs
+	if run.obj.Spec.Engine == executionv1alpha1.EngineTekton {
+		apply = applyInputsDeferringReferences
+	}
+	inputs, err := apply(run.contract, raw)
 	if err != nil {
 		return refuse(executionv1alpha1.JobCreatedCondition, executionv1alpha1.InvalidInputsReason,
 			"spec.inputs do not satisfy contract %s %s: %v", run.contract.Metadata.Name, run.contract.Metadata.Version, err)
 	}
-	if run.inputs, err = json.Marshal(inputs); err != nil {
-		return refuse(executionv1alpha1.JobCreatedCondition, executionv1alpha1.InvalidInputsReason,
-			"spec.inputs cannot be encoded as JSON after applying defaults: %v", err)
-	}
+	run.inputs = inputs
 	return nil
 }
 

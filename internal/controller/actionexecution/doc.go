@@ -9,6 +9,12 @@
 // and leaves nothing behind. Once the Job exists, the reconciler mirrors its status and, when it
 // completes, reads the action's outputs from the finished pod.
 //
+// With spec.engine tekton the same steps run, from the same code, but no Job is created: the
+// reconciler records in status.prepared what the Job would have run (image digest,
+// ServiceAccount, pull secrets, resources, security context, inputs) and ends in phase Prepared,
+// and the workflow's Tekton PipelineRun runs the action (DESIGN D7). Inputs holding references to
+// earlier steps' outputs are validated by the action's SDK at run time instead.
+//
 // Child names are deterministic, so a restarted controller finds the Job it created instead of
 // creating another: AlreadyExists counts as success.
 package actionexecution

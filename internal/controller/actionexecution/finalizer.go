@@ -34,6 +34,19 @@ func (r *Reconciler) addFinalizer(ctx context.Context, obj *executionv1alpha1.Ac
 	return nil
 }
 
+// releaseUnusedClusterRBAC releases the run's cluster-scoped RBAC once nothing can use it: when
+// the ActionExecution is being deleted, or when its run has finished. A Prepared run (engine
+// tekton) keeps it: its action has not run yet, and the TaskRun that runs it, which this
+// controller does not watch, runs with these permissions. They are released when the
+// ActionExecution is deleted, by the workflow controller once the TaskRun has finished or by the
+// garbage collector with the workflow.
+func (r *Reconciler) releaseUnusedClusterRBAC(ctx context.Context, obj *executionv1alpha1.ActionExecution) error {
+	if obj.DeletionTimestamp.IsZero() && obj.Status.Phase == executionv1alpha1.PhasePrepared {
+		return nil
+	}
+	return r.releaseClusterRBAC(ctx, obj)
+}
+
 // releaseClusterRBAC deletes the run's ClusterRoleBinding and ClusterRole, then removes the
 // finalizer. It runs when the run finishes (the action needs its permissions only while it
 // runs) and when the ActionExecution is deleted; it is a no-op without the finalizer.

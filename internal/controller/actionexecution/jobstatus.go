@@ -17,7 +17,7 @@ import (
 
 // reconcileJobStatus mirrors the Job into the run's status: Running while it runs; when it
 // completed, Succeeded with the outputs read from its pod, or OutputInvalid; when it failed,
-// DeadlineExceeded or JobFailed. Progress comes from the Job watch, never from a timer: the Job's
+// DeadlineExceeded, or by the action's exit code InvalidInputs, OutputInvalid or JobFailed. Progress comes from the Job watch, never from a timer: the Job's
 // activeDeadlineSeconds enforces spec.timeout.
 func (r *Reconciler) reconcileJobStatus(ctx context.Context, run *run) error {
 	job, status := run.job, &run.obj.Status
@@ -33,9 +33,9 @@ func (r *Reconciler) reconcileJobStatus(ctx context.Context, run *run) error {
 		fmt.Sprintf("Job %s runs %s", job.Name, jobImage(job)))
 	status.Phase = executionv1alpha1.PhaseRunning
 	if failed := jobCondition(job, batchv1.JobFailed); failed != nil {
-		reason := executionv1alpha1.JobFailedReason
-		if failed.Reason == batchv1.JobReasonDeadlineExceeded {
-			reason = executionv1alpha1.DeadlineExceededReason
+		reason := executionv1alpha1.DeadlineExceededReason
+		if failed.Reason != batchv1.JobReasonDeadlineExceeded {
+			reason = r.failureReason(ctx, job)
 		}
 		return refuse("", reason, "Job %s failed (%s): %s; see `kubectl logs job/%s -n %s`",
 			job.Name, failed.Reason, failed.Message, job.Name, job.Namespace)

@@ -81,13 +81,9 @@ func rbacChildren(objs actionjob.RBACObjects) []client.Object {
 // name is deterministic, so AlreadyExists means an earlier reconcile (perhaps of a controller
 // that has since restarted) created it: it is this run's Job, never duplicated.
 func (r *Reconciler) reconcileJob(ctx context.Context, run *run) error {
-	opts := run.pull.jobOptions()
-	if run.entry.ContractPath != "" && run.entry.ContractPath != contract.DefaultPath {
-		opts = append(opts, actionjob.WithContractPath(run.entry.ContractPath))
-	}
-	job, err := actionjob.BuildJob(run.obj, run.contract, run.digest.String(), run.inputs, run.serviceAccount, opts...)
+	job, err := buildJob(run)
 	if err != nil {
-		return refuseFrom(executionv1alpha1.ContractLoadedCondition, executionv1alpha1.ContractInvalidReason, err)
+		return err
 	}
 	if err := stampLaunchRecord(job, run.obj); err != nil {
 		return err
@@ -97,6 +93,21 @@ func (r *Reconciler) reconcileJob(ctx context.Context, run *run) error {
 	}
 	run.job = job
 	return nil
+}
+
+// buildJob builds, in memory, the Job that runs the verified digest with the validated inputs,
+// as the run's ServiceAccount and with its pull secrets. Engine tekton builds it too, never to
+// create it but to take the step's settings from it, so that both engines run the same thing.
+func buildJob(run *run) (*batchv1.Job, error) {
+	opts := run.pull.jobOptions()
+	if run.entry.ContractPath != "" && run.entry.ContractPath != contract.DefaultPath {
+		opts = append(opts, actionjob.WithContractPath(run.entry.ContractPath))
+	}
+	job, err := actionjob.BuildJob(run.obj, run.contract, run.digest.String(), run.inputs, run.serviceAccount, opts...)
+	if err != nil {
+		return nil, refuseFrom(executionv1alpha1.ContractLoadedCondition, executionv1alpha1.ContractInvalidReason, err)
+	}
+	return job, nil
 }
 
 // create creates a child of owner. An existing object of the same name is accepted only when it

@@ -14,16 +14,18 @@ import (
 // work queue) on the manager's metrics endpoint.
 var (
 	// finishedRuns counts finished runs by phase and Ready reason, so that refusals
-	// (VerificationFailed, PermissionsExceedCeiling, ...) can be alerted on.
+	// (VerificationFailed, PermissionsExceedCeiling, ...) can be alerted on. Runs of engine
+	// tekton finish as Prepared (or Failed when refused).
 	finishedRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kubernaut_actionexecution_finished_total",
-		Help: "ActionExecutions that reached Succeeded or Failed, by phase and Ready reason.",
+		Help: "ActionExecutions that reached Succeeded, Failed or Prepared (engine tekton), by phase and Ready reason.",
 	}, []string{"phase", "reason"})
-	// launchLatency is the time from an ActionExecution's creation to its Job's creation:
-	// verification, contract loading and the checks before launch.
+	// launchLatency is the time from an ActionExecution's creation to its Job's creation, or to
+	// phase Prepared with engine tekton: verification, contract loading and the checks before
+	// launch, the same work for both engines.
 	launchLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "kubernaut_actionexecution_launch_seconds",
-		Help:    "Seconds from ActionExecution creation to Job creation (verification, contract, checks).",
+		Help:    "Seconds from ActionExecution creation to Job creation or, engine tekton, to Prepared (verification, contract, checks).",
 		Buckets: prometheus.ExponentialBuckets(0.01, 2, 12), // 10 ms to ~20 s
 	})
 	// verificationLatency is the time of one signature verification, by outcome: a cache hit
@@ -43,12 +45,17 @@ func init() {
 
 // observeTransition records the metrics of a status transition written by patchStatus.
 func observeTransition(before, after *executionv1alpha1.ActionExecution) {
+	ready := apimeta.FindStatusCondition(after.Status.Conditions, executionv1alpha1.ReadyCondition)
 	if before.Status.JobRef == nil && after.Status.JobRef != nil && after.Status.StartTime != nil {
 		launchLatency.Observe(after.Status.StartTime.Sub(after.CreationTimestamp.Time).Seconds())
 	}
+	// A Prepared run (engine tekton) has no Job; it was launched when Ready said Prepared.
+	if before.Status.Phase != executionv1alpha1.PhasePrepared && after.Status.Phase == executionv1alpha1.PhasePrepared && ready != nil {
+		launchLatency.Observe(ready.LastTransitionTime.Sub(after.CreationTimestamp.Time).Seconds())
+	}
 	if !before.Status.Phase.IsFinished() && after.Status.Phase.IsFinished() {
 		reason := ""
-		if ready := apimeta.FindStatusCondition(after.Status.Conditions, executionv1alpha1.ReadyCondition); ready != nil {
+		if ready != nil {
 			reason = ready.Reason
 		}
 		finishedRuns.WithLabelValues(string(after.Status.Phase), reason).Inc()

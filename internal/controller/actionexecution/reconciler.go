@@ -37,8 +37,9 @@ type ContractLoader interface {
 	Load(ctx context.Context, ref name.Digest, contractPath string, opts ...imagecontract.LoadOption) (*imagecontract.Loaded, error)
 }
 
-// Reconciler runs ActionExecutions as Jobs. Every dependency is a field, set by the caller
-// (cmd/manager wires the real ones); none is looked up from a context.
+// Reconciler runs ActionExecutions as Jobs, or prepares them for a Tekton TaskRun (engine
+// tekton). Every dependency is a field, set by the caller (cmd/manager wires the real ones);
+// none is looked up from a context.
 type Reconciler struct {
 	// Client reads through the manager's cache and writes to the API server.
 	Client client.Client
@@ -105,7 +106,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !obj.DeletionTimestamp.IsZero() || obj.Status.Phase.IsFinished() {
-		return ctrl.Result{}, r.releaseClusterRBAC(ctx, obj)
+		return ctrl.Result{}, r.releaseUnusedClusterRBAC(ctx, obj)
 	}
 	before := obj.DeepCopy()
 	run := &run{obj: obj}
@@ -113,7 +114,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	defer func() {
 		retErr = errors.Join(retErr, r.patchStatus(ctx, before, run, err))
 		if retErr == nil && obj.Status.Phase.IsFinished() {
-			retErr = r.releaseClusterRBAC(ctx, obj)
+			retErr = r.releaseUnusedClusterRBAC(ctx, obj)
 		}
 	}()
 	err = r.reconcile(ctx, run)
@@ -123,29 +124,43 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 // reconcile runs the steps in order. Until the Job exists, each run goes through every check
 // before anything is created; once it exists, only its status is mirrored (and the checks'
 // record restored from the Job when the status write after launch was lost), so a registry
-// change after launch cannot fail a run that is already executing.
+// change after launch cannot fail a run that is already executing. With engine tekton the same
+// checks end in reconcilePrepared instead of the Job: no Job ever exists, and phase Prepared is
+// final, so a restarted controller never prepares a run twice.
 func (r *Reconciler) reconcile(ctx context.Context, run *run) error {
+	if run.obj.Spec.Engine == executionv1alpha1.EngineTekton {
+		return r.checkThenLaunch(ctx, run, r.reconcilePrepared)
+	}
 	if err := r.lookupJob(ctx, run); err != nil {
 		return err
 	}
 	restoreLaunchRecord(run)
 	if run.job == nil {
-		for _, s := range []step{
-			r.reconcileRegistryEntry,
-			r.reconcilePullSecrets,
-			r.reconcileVerification,
-			r.reconcileContract,
-			r.reconcileInputs,
-			r.reconcileSecurity,
-			r.reconcileRBAC,
-			r.reconcileJob,
-		} {
-			if err := s(ctx, run); err != nil {
-				return err
-			}
+		if err := r.checkThenLaunch(ctx, run, r.reconcileJob); err != nil {
+			return err
 		}
 	}
 	return r.reconcileJobStatus(ctx, run)
+}
+
+// checkThenLaunch runs the checks before launch, the same code for both engines, then launch,
+// which creates the Job (engine jobs) or records the prepared launch (engine tekton).
+func (r *Reconciler) checkThenLaunch(ctx context.Context, run *run, launch step) error {
+	for _, s := range []step{
+		r.reconcileRegistryEntry,
+		r.reconcilePullSecrets,
+		r.reconcileVerification,
+		r.reconcileContract,
+		r.reconcileInputs,
+		r.reconcileSecurity,
+		r.reconcileRBAC,
+		launch,
+	} {
+		if err := s(ctx, run); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // resultFor maps a reconcile outcome to controller-runtime's result: a refusal is final (no

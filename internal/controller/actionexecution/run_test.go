@@ -186,6 +186,20 @@ func TestActionExecution_mirrorsAFinishedJob(t *testing.T) {
 		},
 		wantReason: executionv1alpha1.JobFailedReason, wantInMsg: "backoff limit",
 	}, {
+		name: "a Job whose action exited 2 (inputs its contract rejects) ends the run with InvalidInputs",
+		finish: func(t *testing.T, job *batchv1.Job) {
+			finishPod(t, job, corev1.PodFailed, 2, "")
+			failJob(t, job, batchv1.JobReasonPodFailurePolicy, "Container action for pod exited with code 2")
+		},
+		wantReason: executionv1alpha1.InvalidInputsReason, wantInMsg: "exited with code 2",
+	}, {
+		name: "a Job whose action exited 3 (outputs its contract rejects) ends the run with OutputInvalid",
+		finish: func(t *testing.T, job *batchv1.Job) {
+			finishPod(t, job, corev1.PodFailed, 3, "")
+			failJob(t, job, batchv1.JobReasonPodFailurePolicy, "Container action for pod exited with code 3")
+		},
+		wantReason: executionv1alpha1.OutputInvalidReason, wantInMsg: "exited with code 3",
+	}, {
 		name: "a Job past its deadline ends the run with DeadlineExceeded",
 		finish: func(t *testing.T, job *batchv1.Job) {
 			failJob(t, job, batchv1.JobReasonDeadlineExceeded, "Job was active longer than specified deadline")

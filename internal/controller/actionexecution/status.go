@@ -19,6 +19,8 @@ const (
 	actionVerify = "Verify"
 	actionLaunch = "Launch"
 	actionRun    = "Run"
+	// actionPrepare: engine tekton; the run was verified and prepared for its TaskRun.
+	actionPrepare = "Prepare"
 )
 
 // setCondition sets a step condition on obj, stamped with the generation it describes.
@@ -101,6 +103,9 @@ func markProgress(obj *executionv1alpha1.ActionExecution) {
 	case executionv1alpha1.PhaseRunning:
 		setCondition(obj, executionv1alpha1.ReadyCondition, metav1.ConditionUnknown, executionv1alpha1.RunningReason,
 			fmt.Sprintf("Job %s is running", obj.Status.JobRef.Name))
+	case executionv1alpha1.PhasePrepared:
+		setCondition(obj, executionv1alpha1.ReadyCondition, metav1.ConditionTrue, executionv1alpha1.PreparedReason,
+			fmt.Sprintf("Prepared %s: every check before launch passed; a Tekton TaskRun runs it", obj.Status.Prepared.Image))
 	default:
 		obj.Status.Phase = executionv1alpha1.PhaseVerifying
 		setCondition(obj, executionv1alpha1.ReadyCondition, metav1.ConditionUnknown, executionv1alpha1.VerifyingReason,
@@ -117,7 +122,8 @@ func readyReasonFor(phase executionv1alpha1.ActionExecutionPhase) string {
 }
 
 // announce emits one event per transition the patch recorded: the warnings of warn and disabled
-// verification (once, when Verified first took that state), the Job's creation, and the outcome.
+// verification (once, when Verified first took that state), the Job's creation, and the outcome
+// (Succeeded, Failed or, with engine tekton, Prepared).
 // Comparing with the status before the reconcile keeps repeated reconciles from repeating events.
 func (r *Reconciler) announce(before *executionv1alpha1.ActionExecution, run *run) {
 	obj := run.obj
@@ -143,6 +149,8 @@ func (r *Reconciler) announce(before *executionv1alpha1.ActionExecution, run *ru
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, ready.Reason, actionRun, "%s", ready.Message)
 	case executionv1alpha1.PhaseSucceeded:
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, ready.Reason, actionRun, "%s", ready.Message)
+	case executionv1alpha1.PhasePrepared:
+		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, ready.Reason, actionPrepare, "%s", ready.Message)
 	}
 }
 

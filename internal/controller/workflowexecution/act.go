@@ -16,8 +16,8 @@ import (
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/settings"
-	"github.com/kubernaut/kubernaut/internal/workflow/refs"
 	"github.com/kubernaut/kubernaut/internal/workflow/schedule"
+	"github.com/kubernaut/kubernaut/sdk/refs"
 )
 
 // errNotOurs reports that an object under one of the workflow's child names was not created for

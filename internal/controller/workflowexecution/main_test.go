@@ -45,8 +45,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "FAIL: scheme:", err)
 		os.Exit(1)
 	}
+	tekton, err := tektonCRDs()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: finding the Tekton module's CRDs (go list -m github.com/tektoncd/pipeline):", err)
+		os.Exit(1)
+	}
 	os.Exit(envtest.Main(m, envtest.Options{
-		CRDDirectoryPaths: []string{filepath.Join("..", "..", "..", "config", "crd", "bases")},
+		CRDDirectoryPaths: append([]string{filepath.Join("..", "..", "..", "config", "crd", "bases")}, tekton...),
 		Scheme:            scheme,
 	}, &env))
 }
@@ -79,6 +84,8 @@ type harness struct {
 	ns       string
 	clock    *clocktesting.FakeClock
 	settings *settings.Store
+	// tekton adds the Tekton engine and its watches; the test then also plays Tekton.
+	tekton bool
 }
 
 // newHarness prepares a namespace, a fake clock at epoch and the default settings.
@@ -117,7 +124,10 @@ func (h *harness) start(t testing.TB) (stop func()) {
 		Clock:    h.clock,
 		Recorder: mgr.GetEventRecorder("kubernaut-workflowexecution"),
 	}
-	if err := r.SetupWithManager(mgr, workflowexecution.ReconcilerOptions{MaxConcurrentReconciles: 2}); err != nil {
+	if h.tekton {
+		r.Engines[workflowv1alpha1.EngineTekton] = &workflowexecution.TektonEngine{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: h.clock}
+	}
+	if err := r.SetupWithManager(mgr, workflowexecution.ReconcilerOptions{MaxConcurrentReconciles: 2, WatchTekton: h.tekton}); err != nil {
 		t.Fatalf("set up the controller: %v", err)
 	}
 	return run(t, mgr)

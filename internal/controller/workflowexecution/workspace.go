@@ -133,7 +133,7 @@ func (e *JobEngine) Release(ctx context.Context, obj *workflowv1alpha1.WorkflowE
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting the workspace PersistentVolumeClaim %s: %w", key, err)
 		}
-		if err := e.deleteFinishedPodsMounting(ctx, key); err != nil {
+		if err := deleteFinishedPodsMounting(ctx, e.Client, e.APIReader, key); err != nil {
 			return err
 		}
 	}
@@ -152,9 +152,9 @@ func workspaceReleased(obj *workflowv1alpha1.WorkflowExecution) bool {
 // deleteFinishedPodsMounting deletes the finished pods Kubernaut created that mount the claim, so
 // the pvc-protection finalizer lets the claim go. Pods are listed past the cache (the manager
 // caches no pods), once per workflow.
-func (e *JobEngine) deleteFinishedPodsMounting(ctx context.Context, claim client.ObjectKey) error {
+func deleteFinishedPodsMounting(ctx context.Context, c client.Client, r client.Reader, claim client.ObjectKey) error {
 	var pods corev1.PodList
-	if err := e.APIReader.List(ctx, &pods, client.InNamespace(claim.Namespace), client.MatchingLabels{labelManagedBy: managedBy}); err != nil {
+	if err := r.List(ctx, &pods, client.InNamespace(claim.Namespace), client.MatchingLabels{labelManagedBy: managedBy}); err != nil {
 		return fmt.Errorf("listing the step pods that mount %s: %w", claim, err)
 	}
 	for i := range pods.Items {
@@ -162,7 +162,7 @@ func (e *JobEngine) deleteFinishedPodsMounting(ctx context.Context, claim client
 		if !podFinished(pod) || !mountsClaim(pod, claim.Name) {
 			continue
 		}
-		if err := e.Client.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
+		if err := c.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting step pod %s, which mounts the workspace %s: %w", pod.Name, claim, err)
 		}
 	}

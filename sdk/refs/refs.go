@@ -9,6 +9,11 @@
 // substituting into it would let one step's output choose which input another step receives.
 // Substituted values are not searched again either, so an output can never inject a reference.
 // There is no escape syntax: text starting with "$(steps." must be a valid reference.
+//
+// The package lives in the SDK because both engines resolve with this same code: the Job
+// engine's controller before it creates a step's Job, and the action runtime (sdk/action,
+// ACTION_UPSTREAM_OUTPUTS) inside the container on the Tekton engine, whose text substitution
+// cannot place an arbitrary value inside a JSON string.
 package refs
 
 import (
