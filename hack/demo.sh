@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make demo`, the README's run command: Kubernaut on the local single-node cluster.
-#   1. bring the cluster up (kubelet, containerd and runc really run the pods; needs root),
+#   1. bring the cluster up (kubelet, containerd and runc really run the pods; needs root) with
+#      real Tekton Pipelines, built from its Go module,
 #   2. build, push and sign the built-in actions with a demo key and write the action registry,
 #   3. deploy the manager, built by our own image builder, into the cluster,
 #   4. run the seed's single-step workflow and a multi-step workflow (runAfter, a shared
 #      workspace, outputs passed between steps) against a sample payment-service,
-#   5. show an unsigned image refused before any Job exists.
+#   5. run the same multi-step workflow on Tekton (V2) and show the router switch engines by flag,
+#   6. show an unsigned image refused before any Job exists.
 # The cluster stays up for exploring; the last lines say how to look further and how to stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,9 @@ mkdir -p "$state"
 step "Bring the local cluster up (idempotent; the first start builds nothing more, tools are in bin/)"
 run $kn dev cluster up
 eval "$($kn dev cluster env)"
+
+step "Install Tekton Pipelines v1.15.1, built from its Go module (the manager looks for it when it starts)"
+run $kn dev tekton install
 kubectl() { bin/k8s/kubectl "$@"; }
 reg=$KUBERNAUT_REGISTRY
 
@@ -54,6 +59,30 @@ run $kn workflow status -n demo remediate-payment-service --wait --timeout 5m
 echo "notify's message, built from the outputs of scale and verify:"
 kubectl -n demo get wfe remediate-payment-service -o jsonpath='{.status.steps[?(@.name=="notify")].outputs.message}{"\n"}'
 
+step "The same multi-step workflow on Tekton (V2): verified first, then one PipelineRun"
+sed -e 's/^  name: remediate-payment-service$/  name: remediate-payment-service-tekton/' \
+    -e 's#^  namespace: demo$#  namespace: demo\n  annotations:\n    kubernaut.ai/engine: tekton#' hack/demo/remediation.yaml |
+  kubectl apply -f -
+run $kn workflow status -n demo remediate-payment-service-tekton --wait --timeout 5m
+echo "notify's message on Tekton:"
+kubectl -n demo get wfe remediate-payment-service-tekton -o jsonpath='{.status.steps[?(@.name=="notify")].outputs.message}{"\n"}'
+run kubectl -n demo get pipelinerun,taskrun -l kubernaut.ai/workflow=remediate-payment-service-tekton
+
+step "The router: tekton.workflowTypes sends new remediation workflows to Tekton; rolling back is one patch"
+flags() { kubectl -n kubernaut-system patch configmap kubernaut-config --type merge -p "{\"data\":$1}" >/dev/null; echo "kubernaut-config: $1"; }
+routed() {  # routed NAME: a copy of the remediation workflow, without annotation
+  sed -e "s/^  name: remediate-payment-service\$/  name: $1/" hack/demo/remediation.yaml | kubectl apply -f -
+  $kn workflow status -n demo "$1" --wait --timeout 5m >/dev/null
+  kubectl -n demo get wfe "$1" -o jsonpath='{.metadata.name}: engine {.status.engine} ({.status.conditions[?(@.type=="EngineSelected")].message}){"\n"}'
+}
+flags '{"tekton.enabled":"true","tekton.workflowTypes":"remediation"}'
+sleep 3  # the settings controller applies a change within seconds
+routed routed-by-flag
+flags '{"tekton.enabled":"false","tekton.workflowTypes":""}'
+sleep 3
+routed rolled-back
+kubectl -n demo get wfe
+
 step "An unsigned image is refused before any Job exists"
 CGO_ENABLED=0 go build -trimpath -o "$state/notify_only" ./actions/kubernetes/notify_only
 unsigned=$($kn action build --entrypoint "$state/notify_only" --contract actions/kubernetes/notify_only/action-contract.yaml \
@@ -78,6 +107,7 @@ Look further:
   bin/k8s/kubectl -n demo get wfe -o wide
   bin/k8s/kubectl -n demo describe wfe remediate-payment-service
   bin/k8s/kubectl -n demo get ae,jobs,pods
+  bin/k8s/kubectl -n demo get pipelinerun,taskrun
   bin/kubernaut workflow status -n demo remediate-payment-service
   bin/k8s/kubectl -n kubernaut-system logs deploy/kubernaut-manager -c manager
   bin/k8s/kubectl -n kubernaut-system get configmap kubernaut-action-registry -o yaml

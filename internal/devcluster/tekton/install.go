@@ -87,7 +87,7 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 	if res.ModuleDir, err = ModuleDir(ctx, opts.SourceDir); err != nil {
 		return nil, err
 	}
-	objs, err := Render(res.ModuleDir, res.Images, RenderOptions{ShellImage: opts.ShellImage})
+	objs, err := Render(res.ModuleDir, res.Images, RenderOptions{ShellImage: opts.ShellImage, FeatureFlags: RestrictedFeatureFlags})
 	if err != nil {
 		return nil, err
 	}

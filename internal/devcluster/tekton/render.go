@@ -34,7 +34,17 @@ type RenderOptions struct {
 	// which the dev cluster cannot pull: steps must then name their command, which Kubernaut's
 	// steps always do.
 	ShellImage string
+	// FeatureFlags are set in the feature-flags ConfigMap, over upstream's values. The dev
+	// cluster sets RestrictedFeatureFlags: Kubernaut runs steps under the restricted Pod Security
+	// profile, which Tekton's own init containers meet only with set-security-context.
+	FeatureFlags map[string]string
 }
+
+// RestrictedFeatureFlags let TaskRun pods run in namespaces that enforce the restricted Pod
+// Security profile (Tekton's documented setting: its init containers and the affinity
+// assistant get a restricted security context). No API field changes: the defaults ("beta"
+// API fields, termination-message results) stay.
+var RestrictedFeatureFlags = map[string]string{"set-security-context": "true"}
 
 // Render returns the objects of Tekton's release from the module's own config/ directory, as
 // `ko resolve -R -f config/` prints them and tekton/publish.yaml rewrites them: every
@@ -129,6 +139,13 @@ func resolve(o *unstructured.Unstructured, images Images, opts RenderOptions) er
 		return err
 	}
 	o.Object = resolved.(map[string]any)
+	if o.GetKind() == "ConfigMap" && o.GetName() == "feature-flags" {
+		for k, v := range opts.FeatureFlags {
+			if err := unstructured.SetNestedField(o.Object, v, "data", k); err != nil {
+				return err
+			}
+		}
+	}
 	if o.GetKind() != "Deployment" {
 		return nil
 	}

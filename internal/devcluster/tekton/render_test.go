@@ -233,3 +233,23 @@ func writeConfig(t *testing.T, moduleDir, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestRenderSetsTheGivenFeatureFlagsAndKeepsTheOthers(t *testing.T) {
+	for _, o := range renderReal(t, RenderOptions{FeatureFlags: RestrictedFeatureFlags}) {
+		if o.GetKind() != "ConfigMap" || o.GetName() != "feature-flags" {
+			continue
+		}
+		data, _, _ := unstructured.NestedStringMap(o.Object, "data")
+		for key, want := range map[string]string{
+			"set-security-context": "true",
+			// Upstream's defaults that Kubernaut relies on stay: no alpha API fields.
+			"enable-api-fields": "beta", "results-from": "termination-message",
+		} {
+			if data[key] != want {
+				t.Errorf("feature-flags %s = %q, want %q", key, data[key], want)
+			}
+		}
+		return
+	}
+	t.Fatal("no feature-flags ConfigMap rendered")
+}
