@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubernaut/kubernaut/internal/actionregistry"
+	"github.com/kubernaut/kubernaut/internal/devcluster/kubeapply"
 	"github.com/kubernaut/kubernaut/internal/signing"
 )
 
@@ -183,7 +184,7 @@ func TestRegistryEntriesParseStrictly(t *testing.T) {
 
 func TestObjectsAreAppliedNamespaceFirstCRDsNextAndTheManagerLast(t *testing.T) {
 	var kinds []string
-	for _, o := range sortForApply(manifests(t, testOptions(t))) {
+	for _, o := range kubeapply.SortForApply(manifests(t, testOptions(t))) {
 		if len(kinds) == 0 || kinds[len(kinds)-1] != o.GetKind() {
 			kinds = append(kinds, o.GetKind())
 		}

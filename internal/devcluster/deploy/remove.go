@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubernaut/kubernaut/internal/devcluster/kubeapply"
 )
 
 // Remove deletes what Deploy applies: first the CRDs, while the manager still runs and can
@@ -33,7 +35,7 @@ func Remove(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	order := sortForApply(objs)
+	order := kubeapply.SortForApply(objs)
 	slices.Reverse(order)
 	// CRDs first: see above.
 	slices.SortStableFunc(order, func(a, b *unstructured.Unstructured) int {
@@ -46,7 +48,7 @@ func Remove(ctx context.Context, opts Options) error {
 		} else {
 			errs = append(errs, cl.delete(ctx, o))
 		}
-		opts.progressf("deleted %s", describe(o))
+		opts.progressf("deleted %s", kubeapply.Describe(o))
 	}
 	return errors.Join(errs...)
 }
@@ -59,9 +61,9 @@ func btoi(b bool) int {
 }
 
 func (c *clients) delete(ctx context.Context, o *unstructured.Unstructured) error {
-	err := c.objects.Delete(ctx, o.DeepCopy(), client.PropagationPolicy("Background"))
+	err := c.Objects.Delete(ctx, o.DeepCopy(), client.PropagationPolicy("Background"))
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting %s: %w", describe(o), err)
+		return fmt.Errorf("deleting %s: %w", kubeapply.Describe(o), err)
 	}
 	return nil
 }
@@ -73,11 +75,11 @@ func (c *clients) deleteAndWait(ctx context.Context, o *unstructured.Unstructure
 	}
 	probe := o.DeepCopy()
 	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		err := c.objects.Get(ctx, client.ObjectKeyFromObject(o), probe)
+		err := c.Objects.Get(ctx, client.ObjectKeyFromObject(o), probe)
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s still there %s after deleting it: %w", describe(o), timeout, err)
+		return fmt.Errorf("%s still there %s after deleting it: %w", kubeapply.Describe(o), timeout, err)
 	}
 	return nil
 }

@@ -61,10 +61,10 @@ func (c *clients) checkAdmission(ctx context.Context, timeout time.Duration) err
 }
 
 func (c *clients) admissionOnce(ctx context.Context) error {
-	if err := c.objects.Create(ctx, probeTask(false), client.DryRunAll, client.FieldOwner(FieldManager)); err != nil {
+	if err := c.Objects.Create(ctx, probeTask(false), client.DryRunAll, client.FieldOwner(FieldManager)); err != nil {
 		return fmt.Errorf("dry-run create of a valid Task: %w", err)
 	}
-	err := c.objects.Create(ctx, probeTask(true), client.DryRunAll, client.FieldOwner(FieldManager))
+	err := c.Objects.Create(ctx, probeTask(true), client.DryRunAll, client.FieldOwner(FieldManager))
 	switch {
 	case err == nil:
 		return errors.New("dry-run create of a Task whose step has no image was accepted: the webhook did not validate it")

@@ -4,67 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubernaut/kubernaut/internal/devcluster/kubeapply"
 )
 
-// clients talk to the cluster: controller-runtime's for applying any kind, client-go's for
-// Deployments, pods and events.
-type clients struct {
-	objects client.Client
-	kube    kubernetes.Interface
-}
+// clients are the shared clients, with this package's operations on them.
+type clients struct{ *kubeapply.Clients }
 
 func newClients(rc *rest.Config) (*clients, error) {
-	rc = rest.CopyConfig(rc)
-	if rc.QPS == 0 {
-		// client-go's default of 5 per second would throttle the burst of 75 applies.
-		rc.QPS, rc.Burst = 50, 100
-	}
-	objects, err := client.New(rc, client.Options{})
+	c, err := kubeapply.NewClients(rc)
 	if err != nil {
-		return nil, fmt.Errorf("client for %s: %w", rc.Host, err)
+		return nil, err
 	}
-	kube, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return nil, fmt.Errorf("client for %s: %w", rc.Host, err)
-	}
-	return &clients{objects: objects, kube: kube}, nil
-}
-
-// applyRank puts what others depend on first: namespaces hold everything, CRDs must be
-// established before anything uses their kinds, and the Deployments start last, when their
-// ServiceAccounts, RBAC, ConfigMaps and Secrets exist.
-func applyRank(kind string) int {
-	switch kind {
-	case "Namespace":
-		return 0
-	case "CustomResourceDefinition":
-		return 1
-	case "Deployment":
-		return 3
-	default:
-		return 2
-	}
-}
-
-// sortForApply orders objects by applyRank, keeping the rendered order within a rank.
-func sortForApply(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
-	sorted := slices.Clone(objs)
-	slices.SortStableFunc(sorted, func(a, b *unstructured.Unstructured) int {
-		return applyRank(a.GetKind()) - applyRank(b.GetKind())
-	})
-	return sorted
+	return &clients{c}, nil
 }
 
 // applyParallelism bounds the concurrent applies within a rank: one at a time, 75 objects take
@@ -76,11 +37,11 @@ const applyParallelism = 8
 // going on to the next rank.
 func (c *clients) applyAll(ctx context.Context, objs []*unstructured.Unstructured, timeout time.Duration) ([]string, error) {
 	var applied []string
-	sorted := sortForApply(objs)
+	sorted := kubeapply.SortForApply(objs)
 	for len(sorted) > 0 {
-		rank := applyRank(sorted[0].GetKind())
+		rank := kubeapply.Rank(sorted[0].GetKind())
 		n := 1
-		for n < len(sorted) && applyRank(sorted[n].GetKind()) == rank {
+		for n < len(sorted) && kubeapply.Rank(sorted[n].GetKind()) == rank {
 			n++
 		}
 		group := sorted[:n]
@@ -90,12 +51,12 @@ func (c *clients) applyAll(ctx context.Context, objs []*unstructured.Unstructure
 		}
 		var crds []string
 		for _, o := range group {
-			applied = append(applied, describe(o))
+			applied = append(applied, kubeapply.Describe(o))
 			if o.GetKind() == "CustomResourceDefinition" {
 				crds = append(crds, o.GetName())
 			}
 		}
-		if err := c.waitEstablished(ctx, crds, timeout); err != nil {
+		if err := c.WaitEstablished(ctx, crds, timeout); err != nil {
 			return applied, err
 		}
 	}
@@ -124,7 +85,7 @@ func (c *clients) applyGroup(ctx context.Context, group []*unstructured.Unstruct
 func (c *clients) apply(ctx context.Context, o *unstructured.Unstructured, timeout time.Duration) error {
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		last = c.objects.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()),
+		last = c.Objects.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()),
 			client.FieldOwner(FieldManager), client.ForceOwnership)
 		if last == nil {
 			return true, nil
@@ -135,7 +96,7 @@ func (c *clients) apply(ctx context.Context, o *unstructured.Unstructured, timeo
 		if last == nil {
 			last = err
 		}
-		return fmt.Errorf("applying %s: %w", describe(o), last)
+		return fmt.Errorf("applying %s: %w", kubeapply.Describe(o), last)
 	}
 	return nil
 }
@@ -148,35 +109,4 @@ func retryableApply(err error) error {
 		return nil
 	}
 	return err
-}
-
-// waitEstablished waits until every named CRD is Established.
-func (c *clients) waitEstablished(ctx context.Context, names []string, timeout time.Duration) error {
-	for _, n := range names {
-		crd := &unstructured.Unstructured{}
-		crd.SetAPIVersion("apiextensions.k8s.io/v1")
-		crd.SetKind("CustomResourceDefinition")
-		err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-			if err := c.objects.Get(ctx, client.ObjectKey{Name: n}, crd); err != nil {
-				return false, nil
-			}
-			return conditionTrue(crd, "Established"), nil
-		})
-		if err != nil {
-			return fmt.Errorf("CustomResourceDefinition %s not Established after %s: %w", n, timeout, err)
-		}
-	}
-	return nil
-}
-
-// conditionTrue reports whether status.conditions of o has type with status True.
-func conditionTrue(o *unstructured.Unstructured, condType string) bool {
-	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		if m["type"] == condType && m["status"] == string(metav1.ConditionTrue) {
-			return true
-		}
-	}
-	return false
 }

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubernaut/kubernaut/internal/devcluster/kubeapply"
 )
 
 // koPrefix starts every image reference ko resolves in Tekton's config/.
@@ -68,7 +70,7 @@ func Render(moduleDir string, images Images, opts RenderOptions) ([]*unstructure
 		}
 		for _, o := range decoded {
 			if err := resolve(o, images, opts); err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", file, describe(o), err)
+				return nil, fmt.Errorf("%s: %s: %w", file, kubeapply.Describe(o), err)
 			}
 		}
 		objs = append(objs, decoded...)
@@ -236,12 +238,4 @@ func replaceFlagValue(c map[string]any, flag, value string) {
 			args[i+1] = value
 		}
 	}
-}
-
-// describe names an object as Kind/name or Kind/namespace/name.
-func describe(o *unstructured.Unstructured) string {
-	if o.GetNamespace() == "" {
-		return o.GetKind() + "/" + o.GetName()
-	}
-	return o.GetKind() + "/" + o.GetNamespace() + "/" + o.GetName()
 }

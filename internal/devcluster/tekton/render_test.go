@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubernaut/kubernaut/internal/devcluster/kubeapply"
 )
 
 // testImages are digest references as Build returns them, one per command.
@@ -41,7 +43,7 @@ func TestRenderProducesTheObjectsOfTheReleaseWithoutTheHPA(t *testing.T) {
 	for _, o := range objs {
 		got[o.GetKind()]++
 		if o.GetKind() == "HorizontalPodAutoscaler" {
-			t.Errorf("%s is rendered; webhook-hpa.yaml must be skipped", describe(o))
+			t.Errorf("%s is rendered; webhook-hpa.yaml must be skipped", kubeapply.Describe(o))
 		}
 	}
 	want := map[string]int{
@@ -71,14 +73,14 @@ func TestRenderLeavesNoKoReferenceAndNoDevelReleaseLabel(t *testing.T) {
 	for _, o := range renderReal(t, RenderOptions{}) {
 		data, err := o.MarshalJSON()
 		if err != nil {
-			t.Fatalf("%s: %v", describe(o), err)
+			t.Fatalf("%s: %v", kubeapply.Describe(o), err)
 		}
 		if strings.Contains(string(data), "ko://") {
-			t.Errorf("%s still has a ko:// reference", describe(o))
+			t.Errorf("%s still has a ko:// reference", kubeapply.Describe(o))
 		}
 		for _, key := range []string{"pipeline.tekton.dev/release", "app.kubernetes.io/version", "version"} {
 			if strings.Contains(string(data), `"`+key+`":"devel"`) {
-				t.Errorf("%s still has %s \"devel\"", describe(o), key)
+				t.Errorf("%s still has %s \"devel\"", kubeapply.Describe(o), key)
 			}
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubernaut/kubernaut/internal/devcluster/kubeapply"
 )
 
 // Uninstall deletes everything Install applies, Deployments first and namespaces and CRDs last
@@ -41,17 +43,17 @@ func Uninstall(ctx context.Context, opts InstallOptions) error {
 	if err != nil {
 		return err
 	}
-	objs = sortForApply(objs)
+	objs = kubeapply.SortForApply(objs)
 	slices.Reverse(objs)
 	for _, o := range objs {
-		err := cl.objects.Delete(ctx, o, client.PropagationPolicy(metav1.DeletePropagationBackground))
+		err := cl.Objects.Delete(ctx, o, client.PropagationPolicy(metav1.DeletePropagationBackground))
 		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("deleting %s: %w", describe(o), err)
+			return fmt.Errorf("deleting %s: %w", kubeapply.Describe(o), err)
 		}
 	}
 	for _, ns := range []string{Namespace, ResolversNamespace} {
 		err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, opts.Timeout, true, func(ctx context.Context) (bool, error) {
-			_, err := cl.kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+			_, err := cl.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 			return apierrors.IsNotFound(err), nil
 		})
 		if err != nil {

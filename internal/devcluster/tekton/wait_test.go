@@ -11,43 +11,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/kubernaut/kubernaut/internal/devcluster/kubeapply"
 )
 
-func TestRolloutStateSaysWhatIsMissing(t *testing.T) {
-	one := int32(1)
-	for _, tc := range []struct {
-		name     string
-		d        appsv1.Deployment
-		wantDone bool
-		wantWhy  string
-	}{
-		{"a spec the controller has not seen is not rolled out",
-			appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Generation: 2}, Status: appsv1.DeploymentStatus{ObservedGeneration: 1}},
-			false, "the Deployment controller has not seen the new spec yet"},
-		{"a replica not yet updated is reported",
-			appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: &one}},
-			false, "0 of 1 replicas updated"},
-		{"an updated replica not yet available is reported",
-			appsv1.Deployment{Status: appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1}},
-			false, "0 of 1 updated replicas available"},
-		{"an old replica still terminating is reported",
-			appsv1.Deployment{Status: appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 1, AvailableReplicas: 1}},
-			false, "1 old replicas still terminating"},
-		{"an updated, available replica is done",
-			appsv1.Deployment{Status: appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1, AvailableReplicas: 1}},
-			true, "available"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			done, why := rolloutState(&tc.d)
-			if done != tc.wantDone || why != tc.wantWhy {
-				t.Errorf("rolloutState = %t, %q; want %t, %q", done, why, tc.wantDone, tc.wantWhy)
-			}
-		})
-	}
-}
-
-// TestWaitAvailableShowsPodsRefusedAtCreation covers the report's gotcha 7: a Deployment whose
-// pods PodSecurity refuses has no pods at all, and only its ReplicaSet's events say why.
 func TestWaitAvailableShowsPodsRefusedAtCreation(t *testing.T) {
 	labels := map[string]string{"app": "controller"}
 	deployment := &appsv1.Deployment{
@@ -64,7 +31,7 @@ func TestWaitAvailableShowsPodsRefusedAtCreation(t *testing.T) {
 		InvolvedObject: corev1.ObjectReference{Kind: "ReplicaSet", Name: rs.Name, Namespace: Namespace},
 		Type:           corev1.EventTypeWarning, Reason: "FailedCreate", Message: refusal, Count: 4,
 	}
-	c := &clients{kube: fake.NewClientset(deployment, rs, event)}
+	c := &clients{&kubeapply.Clients{Kube: fake.NewClientset(deployment, rs, event)}}
 
 	err := c.waitAvailable(context.Background(), time.Now(), 300*time.Millisecond, nil)
 	if !errors.Is(err, ErrNotAvailable) {

@@ -1,4 +1,4 @@
-package deploy
+package kubeapply
 
 import (
 	"strings"
@@ -31,7 +31,7 @@ func TestRolloutStateFollowsKubectlRolloutStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: &two}, Status: tc.status}
 			d.Generation = tc.gen
-			done, why := rolloutState(d)
+			done, why := RolloutState(d)
 			if done != tc.wantDone || !strings.Contains(why, tc.wantWhy) {
 				t.Errorf("rolloutState = %t, %q; want %t, %q", done, why, tc.wantDone, tc.wantWhy)
 			}
@@ -43,14 +43,14 @@ func TestAFailingPodIsDescribedWithItsContainerStates(t *testing.T) {
 	pod := &corev1.Pod{Status: corev1.PodStatus{
 		Phase:      corev1.PodPending,
 		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: "ContainersNotReady"}},
-		InitContainerStatuses: []corev1.ContainerStatus{{Name: ForwarderContainer, Ready: true,
+		InitContainerStatuses: []corev1.ContainerStatus{{Name: "registry-forwarder", Ready: true,
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}},
-		ContainerStatuses: []corev1.ContainerStatus{{Name: ManagerContainer, RestartCount: 3,
+		ContainerStatuses: []corev1.ContainerStatus{{Name: "manager", RestartCount: 3,
 			State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 40s"}},
 			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 1}}}},
 	}}
 	pod.Name = "kubernaut-manager-abc"
-	got := describePod(pod)
+	got := DescribePod(pod)
 	for _, want := range []string{
 		"pod kubernaut-manager-abc: Pending; Ready=False ContainersNotReady",
 		"init container registry-forwarder: ready=true restarts=0, running since",
