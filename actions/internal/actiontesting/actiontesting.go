@@ -20,6 +20,15 @@ import (
 	"github.com/kubernaut/kubernaut/sdk/actiontest"
 )
 
+// Run runs fn through the SDK's runtime with the contract in contractFile (its inputs
+// checked, its defaults applied), exactly as the action's container would. opts come after the
+// contract's, so a test can choose the input mode or the context.
+func Run(t testing.TB, contractFile string, fn action.Func, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
+	t.Helper()
+	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
+	return actiontest.Run(t, fn, inputs, opts...)
+}
+
 // MustSucceed fails the test at once unless r is a success, showing the action's log.
 func MustSucceed(t testing.TB, r actiontest.Result) {
 	t.Helper()

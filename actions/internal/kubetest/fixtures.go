@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -51,6 +52,28 @@ func (s *Sandbox) GetDeployment(t testing.TB, name string) *appsv1.Deployment {
 		t.Fatalf("get deployment %s: %v", name, err)
 	}
 	return d
+}
+
+// PauseDeployment sets spec.paused on the Deployment named name, as `kubectl rollout pause`
+// does, and returns it as written.
+func (s *Sandbox) PauseDeployment(t testing.TB, name string) *appsv1.Deployment {
+	t.Helper()
+	d := s.GetDeployment(t, name)
+	d.Spec.Paused = true
+	paused, err := s.Admin.AppsV1().Deployments(s.Namespace).Update(context.Background(), d, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatalf("pause deployment %s: %v", name, err)
+	}
+	return paused
+}
+
+// ExpectDeploymentUnchanged fails the test when the Deployment has been written since before
+// was read. what names the run that must not have written it: "the dry run".
+func (s *Sandbox) ExpectDeploymentUnchanged(t testing.TB, before *appsv1.Deployment, what string) {
+	t.Helper()
+	if after := s.GetDeployment(t, before.Name); after.ResourceVersion != before.ResourceVersion {
+		t.Errorf("%s changed the deployment: resourceVersion %s -> %s", what, before.ResourceVersion, after.ResourceVersion)
+	}
 }
 
 // NewReplicaSet creates a ReplicaSet named name, with the labels app=name and no replicas, to
@@ -130,4 +153,18 @@ func (s *Sandbox) GetNode(t testing.TB, name string) *corev1.Node {
 		t.Fatalf("get node %s: %v", name, err)
 	}
 	return n
+}
+
+// GetNetworkPolicy reads the NetworkPolicy named name; nil when it does not exist, because
+// tests of creating one check its absence too.
+func (s *Sandbox) GetNetworkPolicy(t testing.TB, name string) *networkingv1.NetworkPolicy {
+	t.Helper()
+	np, err := s.Admin.NetworkingV1().NetworkPolicies(s.Namespace).Get(context.Background(), name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("get networkpolicy %s: %v", name, err)
+	}
+	return np
 }

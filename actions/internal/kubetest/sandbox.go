@@ -5,9 +5,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,9 +17,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionjob"
+	"github.com/kubernaut/kubernaut/sdk/action"
+	"github.com/kubernaut/kubernaut/sdk/actiontest"
 	"github.com/kubernaut/kubernaut/sdk/contract"
 )
 
@@ -33,6 +38,8 @@ type Sandbox struct {
 	User string
 	// Contract is the action's contract, as parsed by the SDK.
 	Contract *contract.ActionContract
+	// ContractFile is the file the contract was read from, for Run.
+	ContractFile string
 	// Admin is the cluster administrator, for arranging objects and checking results.
 	Admin kubernetes.Interface
 	// Config connects as User.
@@ -44,6 +51,7 @@ type Sandbox struct {
 // NewSandbox creates a namespace and, from the contract in contractFile, the ServiceAccount,
 // Role, RoleBinding, ClusterRole and ClusterRoleBinding that the controller creates for one
 // run of the action (actionjob.BuildRBAC, so the mapping under test is the controller's own).
+// It returns once the authorizer applies the new bindings (see awaitRules).
 // Cluster-scoped objects are deleted when the test ends; namespaced ones are left to the
 // control plane, which envtest discards with its data.
 //
@@ -66,8 +74,9 @@ func (c *Cluster) NewSandbox(t testing.TB, contractFile string) *Sandbox {
 	if err != nil {
 		t.Fatalf("create a namespace: %v", err)
 	}
-	sb := &Sandbox{Namespace: ns.Name, Contract: ct, Admin: c.Admin}
-	sb.ServiceAccount = c.grant(t, ns.Name, ct)
+	sb := &Sandbox{Namespace: ns.Name, Contract: ct, ContractFile: contractFile, Admin: c.Admin}
+	var probes []authorizationv1.ResourceAttributes
+	sb.ServiceAccount, probes = c.grant(t, ns.Name, ct)
 	name := sb.ServiceAccount
 	if name == "" {
 		name = "no-permissions"
@@ -77,12 +86,50 @@ func (c *Cluster) NewSandbox(t testing.TB, contractFile string) *Sandbox {
 	if sb.Client, err = kubernetes.NewForConfig(sb.Config); err != nil {
 		t.Fatalf("client as %s: %v", sb.User, err)
 	}
+	sb.awaitRules(t, probes)
 	return sb
 }
 
+// rulesTimeout bounds how long NewSandbox waits for the new bindings to take effect.
+const rulesTimeout = 10 * time.Second
+
+// awaitRules waits until the authorizer allows every probe (the first rule of each new Role or
+// ClusterRole). The RBAC authorizer serves from an informer cache, so a request made right
+// after a RoleBinding was created can still be Forbidden; a test that runs the action at once
+// (against a missing target, or creating an object) flaked that way.
+func (s *Sandbox) awaitRules(t testing.TB, probes []authorizationv1.ResourceAttributes) {
+	t.Helper()
+	deadline := time.Now().Add(rulesTimeout)
+	for _, probe := range probes {
+		for !s.review(t, probe) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the contract's rules did not take effect within %s for %s (probe %+v)", rulesTimeout, s.User, probe)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// probe is the request that the first verb on the first resource of rule stands for; ns is ""
+// for a ClusterRole's rule.
+func probe(rule rbacv1.PolicyRule, ns string) authorizationv1.ResourceAttributes {
+	attrs := authorizationv1.ResourceAttributes{Namespace: ns, Verb: first(rule.Verbs), Group: first(rule.APIGroups)}
+	attrs.Resource, attrs.Subresource, _ = strings.Cut(first(rule.Resources), "/")
+	attrs.Name = first(rule.ResourceNames)
+	return attrs
+}
+
+func first(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
+}
+
 // grant creates the RBAC objects of ct in ns, as the controller would for an ActionExecution
-// there, and returns the ServiceAccount's name ("" when the contract asks for nothing).
-func (c *Cluster) grant(t testing.TB, ns string, ct *contract.ActionContract) string {
+// there, and returns the ServiceAccount's name ("" when the contract asks for nothing) and one
+// probe per Role and ClusterRole, for awaitRules.
+func (c *Cluster) grant(t testing.TB, ns string, ct *contract.ActionContract) (string, []authorizationv1.ResourceAttributes) {
 	t.Helper()
 	// BuildRBAC takes the ActionExecution the objects belong to. None exists here, so the owner
 	// references are dropped: the API server refuses one without a UID, and envtest runs no
@@ -92,8 +139,9 @@ func (c *Cluster) grant(t testing.TB, ns string, ct *contract.ActionContract) st
 	}}
 	objs := actionjob.BuildRBAC(ae, ct)
 	if objs.ServiceAccount == nil {
-		return ""
+		return "", nil
 	}
+	var probes []authorizationv1.ResourceAttributes
 	ctx := context.Background()
 	rbac := c.Admin.RbacV1()
 	objs.ServiceAccount.OwnerReferences = nil
@@ -111,6 +159,7 @@ func (c *Cluster) grant(t testing.TB, ns string, ct *contract.ActionContract) st
 			_, err := rbac.RoleBindings(ns).Create(ctx, objs.RoleBinding, metav1.CreateOptions{})
 			return err
 		})
+		probes = append(probes, probe(objs.Role.Rules[0], ns))
 	}
 	if objs.ClusterRole != nil {
 		mustCreate(t, "ClusterRole", func() error {
@@ -121,13 +170,14 @@ func (c *Cluster) grant(t testing.TB, ns string, ct *contract.ActionContract) st
 			_, err := rbac.ClusterRoleBindings().Create(ctx, objs.ClusterRoleBinding, metav1.CreateOptions{})
 			return err
 		})
+		probes = append(probes, probe(objs.ClusterRole.Rules[0], ""))
 		name := objs.ClusterRole.Name
 		t.Cleanup(func() {
 			_ = rbac.ClusterRoleBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
 			_ = rbac.ClusterRoles().Delete(context.Background(), name, metav1.DeleteOptions{})
 		})
 	}
-	return objs.ServiceAccount.Name
+	return objs.ServiceAccount.Name, probes
 }
 
 func mustCreate(t testing.TB, kind string, create func() error) {
@@ -144,6 +194,13 @@ func (s *Sandbox) ActionEnv() kube.Env {
 		NewClient:    func() (kubernetes.Interface, error) { return s.Client, nil },
 		PodNamespace: func() (string, error) { return s.Namespace, nil },
 	}
+}
+
+// Run runs fn, the action built with ActionEnv or RacingEnv, through the SDK's runtime with
+// the sandbox's contract, exactly as the action's container would (actiontesting.Run).
+func (s *Sandbox) Run(t testing.TB, fn action.Func, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
+	t.Helper()
+	return actiontesting.Run(t, s.ContractFile, fn, inputs, opts...)
 }
 
 // ExpectForbidden fails the test unless err is the API server's Forbidden for the sandbox's

@@ -30,14 +30,15 @@ type Check[T any] func(obj T) (done bool, progress string, err error)
 // last read. Each new progress is logged once, so the step's log tells how the wait went.
 // When ctx ends first (the step's deadline or a cancellation), the error says
 // "gave up waiting for <goal> (<last progress>)"; the caller's goal names what was awaited,
-// such as "the rollout of deployment shop/web". A failed get is an error naming ref.
+// such as "the rollout of deployment shop/web". A failed get is an error naming ref, except at
+// the deadline (see getError).
 func Wait[T any](ctx context.Context, ref kube.Ref, goal string, get func(context.Context) (T, error), check Check[T]) (T, error) {
 	var last, zero T
 	var lastProgress string
 	err := wait.PollUntilContextCancel(ctx, Interval, true, func(ctx context.Context) (bool, error) {
 		obj, err := get(ctx)
 		if err != nil {
-			return false, kube.APIError(err, "get", ref)
+			return false, getError(ctx, err, ref)
 		}
 		last = obj
 		done, progress, err := check(obj)
@@ -57,4 +58,17 @@ func Wait[T any](ctx context.Context, ref kube.Ref, goal string, get func(contex
 		return zero, fmt.Errorf("gave up waiting for %s (%s): %w", goal, lastProgress, err)
 	}
 	return zero, err
+}
+
+// getError explains a failed get. A get that fails within one Interval of ctx's deadline ends
+// the wait as the deadline would: client-go's rate limiter refuses a request that it could not
+// send before the deadline ("client rate limiter Wait returned an error: rate: Wait(n=1) would
+// exceed context deadline") while ctx is still running, and the step must then report the wait
+// giving up, not a failed get. Waiting for ctx to end lets Wait report it so.
+func getError(ctx context.Context, err error, ref kube.Ref) error {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < Interval {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return kube.APIError(err, "get", ref)
 }

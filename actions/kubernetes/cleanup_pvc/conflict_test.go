@@ -2,50 +2,12 @@ package main
 
 import (
 	"context"
-	"sync"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 )
-
-// racingClient is the sandbox's client, except that right after the action has listed the
-// pods (so after it chose and checked the claims), someone else changes a claim: the race the
-// resourceVersion precondition of the deletion guards against.
-type racingClient struct {
-	kubernetes.Interface
-	afterFirstList func()
-	once           *sync.Once
-}
-
-func (c racingClient) CoreV1() typedcorev1.CoreV1Interface {
-	return racingCore{c.Interface.CoreV1(), c}
-}
-
-type racingCore struct {
-	typedcorev1.CoreV1Interface
-	client racingClient
-}
-
-func (c racingCore) Pods(ns string) typedcorev1.PodInterface {
-	return racingPods{c.CoreV1Interface.Pods(ns), c.client}
-}
-
-type racingPods struct {
-	typedcorev1.PodInterface
-	client racingClient
-}
-
-func (c racingPods) List(ctx context.Context, opts metav1.ListOptions) (*corev1.PodList, error) {
-	list, err := c.PodInterface.List(ctx, opts)
-	c.client.once.Do(c.client.afterFirstList)
-	return list, err
-}
 
 func TestAClaimProtectedWhileTheActionRunsIsNotDeleted(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
@@ -62,12 +24,11 @@ func TestAClaimProtectedWhileTheActionRunsIsNotDeleted(t *testing.T) {
 			t.Errorf("the rival's update: %v", err)
 		}
 	}
-	env := kube.Env{
-		NewClient:    func() (kubernetes.Interface, error) { return racingClient{sb.Client, rival, &sync.Once{}}, nil },
-		PodNamespace: func() (string, error) { return sb.Namespace, nil },
-	}
+	// The action lists the pods after it has chosen and checked the claims, just before it
+	// deletes them: the rival strikes then, and the deletion's precondition must catch it.
+	env := sb.RacingEnv(t, "GET", "pods", rival)
 
-	r := runActionWith(t, cleaner{kube: env}, map[string]any{"pvcs": []any{"unused", "scratch"}})
+	r := actiontesting.Run(t, contractFile, cleaner{kube: env}.run, map[string]any{"pvcs": []any{"unused", "scratch"}})
 
 	actiontesting.MustSucceed(t, r)
 	actiontesting.DiffOutputs(t, map[string]any{

@@ -25,7 +25,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"pvc": []any{"data"}}, Want: "/pvc: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, cleaner{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, cleaner{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 
@@ -45,7 +45,7 @@ func TestAChoiceThatIsNotExactlyOneFailsBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, cleaner{kube: actiontesting.NoCluster(t)}, tt.inputs)
+			r := actiontesting.Run(t, contractFile, cleaner{kube: actiontesting.NoCluster(t)}.run, tt.inputs)
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.want)
 		})

@@ -80,12 +80,5 @@ func deleted(t *testing.T, sb *kubetest.Sandbox, name string) bool {
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, cleaner{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs c through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, c cleaner, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, c.run, inputs, opts...)
+	return sb.Run(t, cleaner{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

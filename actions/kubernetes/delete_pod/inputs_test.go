@@ -35,7 +35,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"pod": "web-1", "grace": 1}, Want: "/grace: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, deleter{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, deleter{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 

@@ -19,12 +19,5 @@ const contractFile = "action-contract.yaml"
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, deleter{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs a through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, a deleter, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, a.run, inputs, opts...)
+	return sb.Run(t, deleter{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

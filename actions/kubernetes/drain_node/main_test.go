@@ -136,12 +136,5 @@ func setAllowedDisruptions(t testing.TB, sb *kubetest.Sandbox, pdb *policyv1.Pod
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, drainer{kube: sb.ActionEnv(), retryInterval: testInterval}, inputs, opts...)
-}
-
-// runActionWith runs d through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, d drainer, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, d.run, inputs, opts...)
+	return sb.Run(t, drainer{kube: sb.ActionEnv(), retryInterval: testInterval}.run, inputs, opts...)
 }

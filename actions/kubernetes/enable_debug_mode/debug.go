@@ -2,33 +2,26 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/util/retry"
 
+	"github.com/kubernaut/kubernaut/actions/internal/deployments"
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
-	"github.com/kubernaut/kubernaut/actions/internal/rollout"
 	"github.com/kubernaut/kubernaut/sdk/action"
 )
 
 const (
 	// fieldManager names the action in managedFields.
 	fieldManager = "kubernaut-enable-debug-mode"
-	// DefaultContainerAnnotation names a Pod's default container for kubectl; the action honours
-	// it on the pod template when the input "container" is not given, as increase_resources does.
-	DefaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+	// DefaultContainerAnnotation picks the container when the input "container" is not given.
+	DefaultContainerAnnotation = deployments.DefaultContainerAnnotation
 	// RevisionAnnotation is where the Deployment controller numbers the Deployment's revisions.
 	RevisionAnnotation = "deployment.kubernetes.io/revision"
 )
@@ -57,64 +50,30 @@ type debugResult struct {
 // switchDebugMode applies the request, then waits for the rollout when asked.
 func switchDebugMode(ctx context.Context, c kubernetes.Interface, req debugRequest) (debugResult, error) {
 	ref := kube.Ref{Kind: "deployment", Namespace: req.Namespace, Name: req.Deployment}
-	var res debugResult
-	var d *appsv1.Deployment
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var err error
-		d, res, err = switchOnce(ctx, c, req, ref)
-		return err
-	})
-	if apierrors.IsConflict(err) {
-		return debugResult{}, kube.APIError(err, "patch", ref)
+	edit := deployments.TemplateEdit[plan]{
+		Ref: ref, FieldManager: fieldManager, DryRun: req.DryRun, WaitForRollout: req.WaitForRollout,
+		Plan: func(_ context.Context, d *appsv1.Deployment) (plan, deployments.Patch, error) {
+			p, err := planChange(d, req, ref)
+			if err != nil || !p.result.Changed {
+				return p, deployments.Patch{}, err
+			}
+			return p, templatePatch(d, p), nil
+		},
+		Report: func(ctx context.Context, p *plan, d *appsv1.Deployment, changed bool) {
+			if changed {
+				p.result.After = d.Spec.Template.Spec.Containers[p.index].Env
+			}
+			logChange(ctx, req, ref, p.result)
+		},
 	}
+	p, d, err := edit.Run(ctx, c.AppsV1().Deployments(req.Namespace))
 	if err != nil {
 		return debugResult{}, err
 	}
-	logChange(ctx, req, ref, res)
-	if res.Changed && !req.DryRun && req.WaitForRollout {
-		if d, err = rollout.WaitForDeployment(ctx, c.AppsV1().Deployments(req.Namespace), ref); err != nil {
-			return debugResult{}, err
-		}
-	}
+	res := p.result
 	res.Revision = revisionOf(d)
 	res.UpdatedReplicas, res.AvailableReplicas = d.Status.UpdatedReplicas, d.Status.AvailableReplicas
 	return res, nil
-}
-
-// switchOnce reads the Deployment, computes the container's new variables and record, and
-// patches them once (see templatePatch). A conflict is returned as it is, for RetryOnConflict.
-func switchOnce(ctx context.Context, c kubernetes.Interface, req debugRequest, ref kube.Ref) (*appsv1.Deployment, debugResult, error) {
-	deployments := c.AppsV1().Deployments(req.Namespace)
-	d, err := deployments.Get(ctx, req.Deployment, metav1.GetOptions{})
-	if err != nil {
-		return nil, debugResult{}, kube.APIError(err, "get", ref)
-	}
-	if d.Spec.Paused {
-		return nil, debugResult{}, fmt.Errorf("%s is paused: the change would not roll out until it is resumed; "+
-			"resume it first (kubectl rollout resume deployment/%s)", ref, req.Deployment)
-	}
-	plan, err := planChange(d, req, ref)
-	if err != nil {
-		return nil, debugResult{}, err
-	}
-	res := plan.result
-	res.PreviousRevision = revisionOf(d)
-	if !res.Changed {
-		return d, res, nil
-	}
-	opts := metav1.PatchOptions{FieldManager: fieldManager}
-	if req.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	patched, err := deployments.Patch(ctx, req.Deployment, types.JSONPatchType, templatePatch(d, plan), opts)
-	if apierrors.IsConflict(err) {
-		return nil, debugResult{}, err
-	}
-	if err != nil {
-		return nil, debugResult{}, kube.APIError(err, "patch", ref)
-	}
-	res.After = patched.Spec.Template.Spec.Containers[plan.index].Env
-	return patched, res, nil
 }
 
 // plan is the change worked out from one read of the Deployment.
@@ -138,7 +97,7 @@ func planChange(d *appsv1.Deployment, req debugRequest, ref kube.Ref) (plan, err
 	if recorded && name != rec.Container {
 		return plan{}, fmt.Errorf("%s has debug mode enabled on container %s, not %s; disable it first", ref, rec.Container, name)
 	}
-	index, err := pickContainer(d, name, ref)
+	index, err := deployments.PickContainer(d, name, ref)
 	if err != nil {
 		return plan{}, err
 	}
@@ -173,7 +132,8 @@ func planChange(d *appsv1.Deployment, req debugRequest, ref kube.Ref) (plan, err
 		After:     p.env,
 		Enabled:   !req.Disable && (recorded || envChanged),
 		// Enabling values the container already has writes nothing: no record, no rollout.
-		Changed: envChanged || (req.Disable && recorded),
+		Changed:          envChanged || (req.Disable && recorded),
+		PreviousRevision: revisionOf(d),
 	}
 	return p, nil
 }
@@ -196,51 +156,16 @@ func normalizeEnv(env []corev1.EnvVar) []corev1.EnvVar {
 	return env
 }
 
-// templatePatch is a JSON patch (RFC 6902) that sets the container's variables and the
-// template's annotations as whole values. Its first operation puts back the resourceVersion
-// that was read: the API server then applies the patch only to that version and answers
-// Conflict otherwise, so nothing another writer changed meanwhile is overwritten. Whole values
-// rather than a strategic merge: replacing a secretKeyRef by a literal value (or back) needs
-// valueFrom removed, which a merge of the entry would keep.
-func templatePatch(d *appsv1.Deployment, p plan) []byte {
-	ops := []map[string]any{{"op": "replace", "path": "/metadata/resourceVersion", "value": d.ResourceVersion}}
+// templatePatch sets the container's variables and the template's annotations as whole values
+// (deployments.TemplateEdit guards it with the resourceVersion read). Whole values rather than a
+// strategic merge: replacing a secretKeyRef by a literal value (or back) needs valueFrom
+// removed, which a merge of the entry would keep.
+func templatePatch(d *appsv1.Deployment, p plan) deployments.Patch {
 	envPath := "/spec/template/spec/containers/" + strconv.Itoa(p.index) + "/env"
-	switch {
-	case len(p.env) > 0:
-		ops = append(ops, map[string]any{"op": "add", "path": envPath, "value": p.env})
-	case len(d.Spec.Template.Spec.Containers[p.index].Env) > 0:
-		ops = append(ops, map[string]any{"op": "remove", "path": envPath})
-	}
-	switch {
-	case len(p.annotations) > 0:
-		ops = append(ops, map[string]any{"op": "add", "path": "/spec/template/metadata/annotations", "value": p.annotations})
-	case len(d.Spec.Template.Annotations) > 0:
-		ops = append(ops, map[string]any{"op": "remove", "path": "/spec/template/metadata/annotations"})
-	}
-	data, _ := json.Marshal(ops) // strings, maps and EnvVars only: cannot fail
-	return data
-}
-
-// pickContainer returns the index of the named container, or without a name of the default
-// one: the one named by the template's kubectl.kubernetes.io/default-container annotation,
-// else the first.
-func pickContainer(d *appsv1.Deployment, name string, ref kube.Ref) (int, error) {
-	what := "input \"container\""
-	if name == "" {
-		name, what = d.Spec.Template.Annotations[DefaultContainerAnnotation], "the annotation "+DefaultContainerAnnotation
-		if name == "" {
-			return 0, nil // the API server requires at least one container
-		}
-	}
-	names := make([]string, len(d.Spec.Template.Spec.Containers))
-	for i, c := range d.Spec.Template.Spec.Containers {
-		if c.Name == name {
-			return i, nil
-		}
-		names[i] = c.Name
-	}
-	return 0, fmt.Errorf("%s has no container %q (named by %s); its containers are %s",
-		ref, name, what, strings.Join(names, ", "))
+	ops := deployments.SetOrRemove(envPath, p.env, len(p.env) > 0, len(d.Spec.Template.Spec.Containers[p.index].Env) > 0)
+	ops = append(ops, deployments.SetOrRemove("/spec/template/metadata/annotations", p.annotations,
+		len(p.annotations) > 0, len(d.Spec.Template.Annotations) > 0)...)
+	return deployments.Patch{Ops: ops}
 }
 
 // revisionOf returns the Deployment's revision, 0 before the controller has numbered it.

@@ -107,9 +107,7 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 		"enabled": true, "changed": true, "previousRevision": 1, "revision": 1,
 		"updatedReplicas": 0, "availableReplicas": 0, "dryRun": true,
 	}, r)
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "the dry run")
 	if want := "dry run: deployment " + sb.Namespace + "/web would change (container proxy: map[LOG_LEVEL:warn] -> map[LOG_LEVEL:debug])"; !strings.Contains(r.Stderr, want) {
 		t.Errorf("the log does not contain %q:\n%s", want, r.Stderr)
 	}
@@ -136,9 +134,7 @@ func TestNothingIsWrittenWhenThereIsNothingToChange(t *testing.T) {
 			if r.Outputs["changed"] != false || r.Outputs["enabled"] != false {
 				t.Errorf("outputs = %v, want changed and enabled false", r.Outputs)
 			}
-			if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-				t.Errorf("the action wrote an unchanged deployment")
-			}
+			sb.ExpectDeploymentUnchanged(t, before, "a run that changes nothing")
 		})
 	}
 }
@@ -176,20 +172,15 @@ func TestRefusedChangesLeaveTheDeploymentUntouched(t *testing.T) {
 			r := runAction(t, sb, tt.inputs)
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, strings.ReplaceAll(tt.want, "%s", sb.Namespace))
-			if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-				t.Errorf("a refused change wrote the deployment")
-			}
+			sb.ExpectDeploymentUnchanged(t, before, "a refused change")
 		})
 	}
 }
 
 func TestAPausedDeploymentIsRefused(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	d := newDeployment(t, sb, "web", nil)
-	d.Spec.Paused = true
-	if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Update(context.Background(), d, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	newDeployment(t, sb, "web", nil)
+	sb.PauseDeployment(t, "web")
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"})
 
@@ -207,9 +198,9 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 func TestWaitForRolloutReportsTheNewRevision(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	before := newDeployment(t, sb, "web", nil)
-	done := playDeploymentController(t, sb, "web", before.Generation+1, "2", appsv1.DeploymentStatus{
+	done := sb.PlayDeploymentController(t, "web", before.Generation+1, kubetest.Rollout{Revision: "2", Status: appsv1.DeploymentStatus{
 		Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
-	})
+	}})
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(kubetest.Context(t)))
 
@@ -225,9 +216,9 @@ func TestWaitForRolloutReportsTheNewRevision(t *testing.T) {
 func TestWaitForRolloutGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	before := newDeployment(t, sb, "web", nil)
-	done := playDeploymentController(t, sb, "web", before.Generation+1, "2", appsv1.DeploymentStatus{
+	done := sb.PlayDeploymentController(t, "web", before.Generation+1, kubetest.Rollout{Revision: "2", Status: appsv1.DeploymentStatus{
 		Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2,
-	})
+	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // the step's deadline
 	defer cancel()
 
@@ -263,34 +254,4 @@ func TestTheContractGrantsWhatDebugModeNeedsAndNothingElse(t *testing.T) {
 			t.Errorf("the contract allows %s on %s/%s; it must not", denied.verb, denied.resource, denied.subresource)
 		}
 	}
-}
-
-// playDeploymentController waits until the Deployment reaches generation, then writes what the
-// Deployment controller would once it has observed it: the revision annotation and status.
-// envtest runs no controllers.
-func playDeploymentController(t *testing.T, sb *kubetest.Sandbox, name string, generation int64, revision string, status appsv1.DeploymentStatus) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctx := kubetest.Context(t)
-		deployments := sb.Admin.AppsV1().Deployments(sb.Namespace)
-		for ctx.Err() == nil {
-			d, err := deployments.Get(ctx, name, metav1.GetOptions{})
-			if err == nil && d.Generation >= generation {
-				d.Annotations[RevisionAnnotation] = revision
-				if d, err = deployments.Update(ctx, d, metav1.UpdateOptions{}); err == nil {
-					d.Status = status
-					d.Status.ObservedGeneration = d.Generation
-					_, err = deployments.UpdateStatus(ctx, d, metav1.UpdateOptions{})
-				}
-				if err != nil {
-					t.Errorf("write the deployment's revision and status: %v", err)
-				}
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Errorf("deployment %s never reached generation %d", name, generation)
-	}()
-	return done
 }

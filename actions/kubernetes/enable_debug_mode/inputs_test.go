@@ -33,7 +33,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"deployment": "web", "disabled": true}, Want: "/disabled: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, debugger{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, debugger{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 
@@ -50,7 +50,7 @@ func TestVariablesTheAPIServerWouldRefuseFailBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, debugger{kube: actiontesting.NoCluster(t)}, map[string]any{"deployment": "web", "env": tt.env})
+			r := actiontesting.Run(t, contractFile, debugger{kube: actiontesting.NoCluster(t)}.run, map[string]any{"deployment": "web", "env": tt.env})
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.want)
 		})

@@ -57,12 +57,5 @@ func newDeployment(t *testing.T, sb *kubetest.Sandbox, name string, env []corev1
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, debugger{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs g through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, g debugger, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, g.run, inputs, opts...)
+	return sb.Run(t, debugger{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

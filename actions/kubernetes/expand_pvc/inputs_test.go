@@ -31,7 +31,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a size as a number", Inputs: map[string]any{"pvc": "data", "size": 20}, Want: "/size"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, expander{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, expander{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 

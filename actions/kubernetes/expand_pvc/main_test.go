@@ -95,12 +95,5 @@ func requested(pvc *corev1.PersistentVolumeClaim) string {
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, expander{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs a through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, a expander, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, a.run, inputs, opts...)
+	return sb.Run(t, expander{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

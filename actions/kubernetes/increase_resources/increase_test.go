@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
@@ -91,9 +90,7 @@ func TestRefusedChangesLeaveTheDeploymentUntouched(t *testing.T) {
 			r := runAction(t, sb, tt.inputs)
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, strings.ReplaceAll(tt.want, "%s", sb.Namespace))
-			if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-				t.Errorf("a refused change wrote the deployment")
-			}
+			sb.ExpectDeploymentUnchanged(t, before, "a refused change")
 		})
 	}
 }
@@ -108,9 +105,7 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 	if r.Outputs["cpuLimit"] != "1" || r.Outputs["changed"] != true || r.Outputs["dryRun"] != true {
 		t.Errorf("outputs = %v, want cpuLimit 1 (500m x2) as a dry run", r.Outputs)
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "the dry run")
 	if want := "dry run: deployment " + sb.Namespace + "/web would change (container app: cpu limit 500m -> 1)"; !strings.Contains(r.Stderr, want) {
 		t.Errorf("the log does not contain %q:\n%s", want, r.Stderr)
 	}
@@ -126,9 +121,7 @@ func TestTheSameValuesWriteNothing(t *testing.T) {
 	if r.Outputs["changed"] != false || r.Outputs["cpuLimit"] != "500m" {
 		t.Errorf("outputs = %v, want no change", r.Outputs)
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("the action wrote an unchanged deployment")
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "a run that changes nothing")
 }
 
 func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
@@ -142,9 +135,9 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 func TestWaitForRolloutEndsWhenTheNewTemplateIsAvailable(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	before := newDeployment(t, sb, "web", appResources())
-	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+	done := sb.PlayDeploymentController(t, "web", before.Generation+1, kubetest.Rollout{Status: appsv1.DeploymentStatus{
 		Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
-	})
+	}})
 
 	r := runAction(t, sb, map[string]any{"deployment": "web", "memoryLimit": "1Gi"}, actiontest.WithContext(kubetest.Context(t)))
 
@@ -184,7 +177,7 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, increaser{kube: actiontesting.NoCluster(t)}, tt.inputs)
+			r := actiontesting.Run(t, contractFile, increaser{kube: actiontesting.NoCluster(t)}.run, tt.inputs)
 
 			actiontesting.MustFail(t, r, tt.code, tt.want)
 		})
@@ -216,28 +209,4 @@ func TestTheContractGrantsWhatIncreasingNeedsAndNothingElse(t *testing.T) {
 			t.Errorf("the contract allows %s on %s/%s; it must not", denied.verb, denied.resource, denied.subresource)
 		}
 	}
-}
-
-// playDeploymentController waits until the Deployment reaches generation, then writes status
-// as the Deployment controller would once it has observed it. envtest runs no controllers.
-func playDeploymentController(t *testing.T, sb *kubetest.Sandbox, name string, generation int64, status appsv1.DeploymentStatus) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctx := kubetest.Context(t)
-		for ctx.Err() == nil {
-			d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Get(ctx, name, metav1.GetOptions{})
-			if err == nil && d.Generation >= generation {
-				d.Status = status
-				d.Status.ObservedGeneration = d.Generation
-				if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
-					t.Errorf("write the deployment's status: %v", err)
-				}
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Errorf("deployment %s never reached generation %d", name, generation)
-	}()
-	return done
 }

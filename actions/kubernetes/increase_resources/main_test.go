@@ -52,12 +52,5 @@ func newDeployment(t *testing.T, sb *kubetest.Sandbox, name string, resources co
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, increaser{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs i through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, i increaser, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, i.run, inputs, opts...)
+	return sb.Run(t, increaser{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

@@ -29,7 +29,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"deployment": "web", "node": "n1"}, Want: "/node: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, migrator{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, migrator{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 
@@ -43,7 +43,7 @@ func TestAChoiceThatIsNotExactlyOneFailsBeforeConnecting(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			inputs["deployment"] = "web"
 
-			r := runActionWith(t, migrator{kube: actiontesting.NoCluster(t)}, inputs)
+			r := actiontesting.Run(t, contractFile, migrator{kube: actiontesting.NoCluster(t)}.run, inputs)
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, `give exactly one of the inputs "targetNode", "avoidNode" and "clear": true`)
 		})

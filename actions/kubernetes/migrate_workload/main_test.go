@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -104,17 +103,9 @@ func newReadyPod(t *testing.T, sb *kubetest.Sandbox, name, hash, node string) {
 // controllers would: deletes the pods named in old, creates a ready pod of the new ReplicaSet
 // (hash "new") on each node of placeOn, and reports the rollout complete.
 func playRollout(t *testing.T, sb *kubetest.Sandbox, generation int64, old []string, placeOn ...string) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctx := kubetest.Context(t)
-		deployments := sb.Admin.AppsV1().Deployments(sb.Namespace)
-		for ctx.Err() == nil {
-			d, err := deployments.Get(ctx, "web", metav1.GetOptions{})
-			if err != nil || d.Generation < generation {
-				time.Sleep(50 * time.Millisecond)
-				continue
-			}
+	n := int32(len(placeOn))
+	return sb.PlayDeploymentController(t, "web", generation, kubetest.Rollout{
+		Before: func(ctx context.Context) {
 			for _, name := range old {
 				if err := sb.Admin.CoreV1().Pods(sb.Namespace).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
 					t.Errorf("delete old pod %s: %v", name, err)
@@ -123,28 +114,14 @@ func playRollout(t *testing.T, sb *kubetest.Sandbox, generation int64, old []str
 			for i, node := range placeOn {
 				newReadyPod(t, sb, "web-new-"+string(rune('a'+i)), "new", node)
 			}
-			n := int32(len(placeOn))
-			d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
-			if _, err := deployments.UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
-				t.Errorf("write the deployment's status: %v", err)
-			}
-			return
-		}
-		t.Errorf("deployment web never reached generation %d", generation)
-	}()
-	return done
+		},
+		Status: appsv1.DeploymentStatus{Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n},
+	})
 }
 
 // runAction runs the action as the sandbox's ServiceAccount, through the SDK's runtime with the
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, migrator{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs m through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, m migrator, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, m.run, inputs, opts...)
+	return sb.Run(t, migrator{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

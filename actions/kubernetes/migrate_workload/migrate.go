@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
@@ -11,12 +10,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/util/retry"
 
+	"github.com/kubernaut/kubernaut/actions/internal/deployments"
 	"github.com/kubernaut/kubernaut/actions/internal/kube"
 	"github.com/kubernaut/kubernaut/actions/internal/rollout"
 	"github.com/kubernaut/kubernaut/sdk/action"
@@ -49,47 +45,42 @@ type migrateResult struct {
 // the ready pods run, when asked.
 func migrate(ctx context.Context, c kubernetes.Interface, req migrateRequest) (migrateResult, error) {
 	ref := kube.Ref{Kind: "deployment", Namespace: req.Namespace, Name: req.Deployment}
-	var res migrateResult
-	var d *appsv1.Deployment
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var err error
-		d, res, err = migrateOnce(ctx, c, req, ref)
-		return err
-	})
-	if apierrors.IsConflict(err) {
-		return migrateResult{}, kube.APIError(err, "patch", ref)
+	edit := deployments.TemplateEdit[migrateResult]{
+		Ref: ref, FieldManager: fieldManager, DryRun: req.DryRun, WaitForRollout: req.WaitForRollout,
+		Plan: func(ctx context.Context, d *appsv1.Deployment) (migrateResult, deployments.Patch, error) {
+			return planMigration(ctx, c, d, req, ref)
+		},
+		Report: func(ctx context.Context, res *migrateResult, d *appsv1.Deployment, changed bool) {
+			if changed {
+				res.Required = requiredOf(d.Spec.Template.Spec.Affinity)
+			}
+			logChange(ctx, req, ref, *res)
+			res.Placement = res.PreviousPlacement
+		},
+		Wait: func(ctx context.Context, res *migrateResult) (*appsv1.Deployment, error) {
+			d, placement, err := waitForPlacement(ctx, c, req, ref, res.Current)
+			if err != nil {
+				return nil, err
+			}
+			res.Placement = placement
+			action.Logf(ctx, "%s: ready pods per node now %s (before: %s)", ref, res.Placement, res.PreviousPlacement)
+			return d, nil
+		},
 	}
+	res, d, err := edit.Run(ctx, c.AppsV1().Deployments(req.Namespace))
 	if err != nil {
 		return migrateResult{}, err
-	}
-	logChange(ctx, req, ref, res)
-	res.Placement = res.PreviousPlacement
-	if res.Changed && !req.DryRun && req.WaitForRollout {
-		if d, res.Placement, err = waitForPlacement(ctx, c, req, ref, res.Current); err != nil {
-			return migrateResult{}, err
-		}
-		action.Logf(ctx, "%s: ready pods per node now %s (before: %s)", ref, res.Placement, res.PreviousPlacement)
 	}
 	res.UpdatedReplicas, res.AvailableReplicas = d.Status.UpdatedReplicas, d.Status.AvailableReplicas
 	return res, nil
 }
 
-// migrateOnce reads the Deployment and its placement, works out the new affinity, checks a
-// target node, and patches the template once (see templatePatch). A conflict is returned as it
-// is, for RetryOnConflict.
-func migrateOnce(ctx context.Context, c kubernetes.Interface, req migrateRequest, ref kube.Ref) (*appsv1.Deployment, migrateResult, error) {
-	deployments := c.AppsV1().Deployments(req.Namespace)
-	d, err := deployments.Get(ctx, req.Deployment, metav1.GetOptions{})
-	if err != nil {
-		return nil, migrateResult{}, kube.APIError(err, "get", ref)
-	}
-	if d.Spec.Paused {
-		return nil, migrateResult{}, fmt.Errorf("%s is paused: the change would not roll out until it is resumed; "+
-			"resume it first (kubectl rollout resume deployment/%s)", ref, req.Deployment)
-	}
+// planMigration reads the Deployment's placement, works out the new affinity, checks a target
+// node, and returns the patch of the template (none when the constraint is already in place).
+func planMigration(ctx context.Context, c kubernetes.Interface, d *appsv1.Deployment, req migrateRequest, ref kube.Ref) (migrateResult, deployments.Patch, error) {
 	previous, err := parseRecord(d.Spec.Template.Annotations)
 	if err != nil {
-		return nil, migrateResult{}, fmt.Errorf("%s: %w", ref, err)
+		return migrateResult{}, deployments.Patch{}, fmt.Errorf("%s: %w", ref, err)
 	}
 	affinity, annotations := newTemplate(d, previous, req.Want)
 	res := migrateResult{
@@ -99,30 +90,18 @@ func migrateOnce(ctx context.Context, c kubernetes.Interface, req migrateRequest
 	}
 	if res.Changed && req.Want.Node != "" {
 		if err := checkNode(ctx, c, req.Want, d, affinity); err != nil {
-			return nil, migrateResult{}, err
+			return migrateResult{}, deployments.Patch{}, err
 		}
 	}
 	pods, err := readyPods(ctx, c, d, ref)
 	if err != nil {
-		return nil, migrateResult{}, err
+		return migrateResult{}, deployments.Patch{}, err
 	}
 	res.PreviousPlacement = placementOf(pods)
 	if !res.Changed {
-		return d, res, nil
+		return res, deployments.Patch{}, nil
 	}
-	opts := metav1.PatchOptions{FieldManager: fieldManager}
-	if req.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	patched, err := deployments.Patch(ctx, req.Deployment, types.JSONPatchType, templatePatch(d, affinity, annotations), opts)
-	if apierrors.IsConflict(err) {
-		return nil, migrateResult{}, err
-	}
-	if err != nil {
-		return nil, migrateResult{}, kube.APIError(err, "patch", ref)
-	}
-	res.Required = requiredOf(patched.Spec.Template.Spec.Affinity)
-	return patched, res, nil
+	return res, templatePatch(d, affinity, annotations), nil
 }
 
 // newTemplate returns the template's affinity and annotations with the previous constraint
@@ -144,27 +123,15 @@ func newTemplate(d *appsv1.Deployment, previous, want constraint) (*corev1.Affin
 	return affinity, annotations
 }
 
-// templatePatch is a JSON patch (RFC 6902) that sets the template's affinity and annotations as
-// whole values. Its first operation puts back the resourceVersion that was read: the API server
-// then applies the patch only to that version and answers Conflict otherwise, so no rule that
-// another writer added meanwhile is overwritten. Node selector terms are an atomic list, which
-// no merge patch could edit one expression of.
-func templatePatch(d *appsv1.Deployment, affinity *corev1.Affinity, annotations map[string]string) []byte {
-	ops := []map[string]any{{"op": "replace", "path": "/metadata/resourceVersion", "value": d.ResourceVersion}}
-	switch {
-	case affinity != nil:
-		ops = append(ops, map[string]any{"op": "add", "path": "/spec/template/spec/affinity", "value": affinity})
-	case d.Spec.Template.Spec.Affinity != nil:
-		ops = append(ops, map[string]any{"op": "remove", "path": "/spec/template/spec/affinity"})
-	}
-	switch {
-	case len(annotations) > 0:
-		ops = append(ops, map[string]any{"op": "add", "path": "/spec/template/metadata/annotations", "value": annotations})
-	case len(d.Spec.Template.Annotations) > 0:
-		ops = append(ops, map[string]any{"op": "remove", "path": "/spec/template/metadata/annotations"})
-	}
-	data, _ := json.Marshal(ops) // API types and strings: cannot fail
-	return data
+// templatePatch sets the template's affinity and annotations as whole values
+// (deployments.TemplateEdit guards it with the resourceVersion read, so no rule that another
+// writer added meanwhile is overwritten). Node selector terms are an atomic list, which no
+// merge patch could edit one expression of.
+func templatePatch(d *appsv1.Deployment, affinity *corev1.Affinity, annotations map[string]string) deployments.Patch {
+	ops := deployments.SetOrRemove("/spec/template/spec/affinity", affinity, affinity != nil, d.Spec.Template.Spec.Affinity != nil)
+	ops = append(ops, deployments.SetOrRemove("/spec/template/metadata/annotations", annotations,
+		len(annotations) > 0, len(d.Spec.Template.Annotations) > 0)...)
+	return deployments.Patch{Ops: ops}
 }
 
 // waitForPlacement waits at most req.Timeout for the rollout, then reads where the ready pods
@@ -172,19 +139,7 @@ func templatePatch(d *appsv1.Deployment, affinity *corev1.Affinity, annotations 
 func waitForPlacement(ctx context.Context, c kubernetes.Interface, req migrateRequest, ref kube.Ref, want constraint) (*appsv1.Deployment, placement, error) {
 	waitCtx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
-	deployments := c.AppsV1().Deployments(req.Namespace)
-	get := func(ctx context.Context) (*appsv1.Deployment, error) {
-		d, err := deployments.Get(ctx, ref.Name, metav1.GetOptions{})
-		if deadline, ok := ctx.Deadline(); err != nil && ok && time.Until(deadline) < rollout.Interval {
-			// client-go's rate limiter refuses a request at the deadline with an error of its
-			// own ("would exceed context deadline"), even before the context's timer has ended
-			// the context. Waiting for the end reports it as what it is: the wait giving up.
-			<-ctx.Done()
-			return nil, ctx.Err()
-		}
-		return d, err
-	}
-	d, err := rollout.Wait(waitCtx, ref, "the rollout of "+ref.String(), get, rollout.DeploymentProgress)
+	d, err := rollout.WaitForDeployment(waitCtx, c.AppsV1().Deployments(req.Namespace), ref)
 	switch {
 	case err != nil && want.Node == "":
 		return nil, nil, fmt.Errorf("%w; the constraint is removed from the template all the same", err)

@@ -145,9 +145,7 @@ func TestATargetNodeThePodsCannotRunOnIsRefused(t *testing.T) {
 			r := runAction(t, sb, map[string]any{"deployment": "web", "targetNode": node})
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.want)
-			if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-				t.Errorf("a refused migration wrote the deployment")
-			}
+			sb.ExpectDeploymentUnchanged(t, before, "a refused migration")
 		})
 	}
 }
@@ -184,9 +182,7 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 		"previousPlacement": map[string]any{node: 1}, "placement": map[string]any{node: 1},
 		"changed": true, "updatedReplicas": 0, "availableReplicas": 0, "dryRun": true,
 	}, r)
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "the dry run")
 	if want := "dry run: deployment " + sb.Namespace + "/web would change"; !strings.Contains(r.Stderr, want) {
 		t.Errorf("the log does not contain %q:\n%s", want, r.Stderr)
 	}
@@ -205,9 +201,7 @@ func TestTheSameConstraintAgainWritesNothing(t *testing.T) {
 	if r.Outputs["changed"] != false || r.Outputs["previousConstraint"] != r.Outputs["constraint"] {
 		t.Errorf("outputs = %v, want no change", r.Outputs)
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("the same constraint again wrote the deployment")
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "the same constraint again")
 }
 
 func TestClearWithoutAConstraintWritesNothing(t *testing.T) {
@@ -220,9 +214,7 @@ func TestClearWithoutAConstraintWritesNothing(t *testing.T) {
 	if r.Outputs["changed"] != false || r.Outputs["constraint"] != "" {
 		t.Errorf("outputs = %v, want no change", r.Outputs)
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("clear without a constraint wrote the deployment")
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "clear without a constraint")
 	if !strings.Contains(r.Stderr, "has no constraint recorded by kubernaut") {
 		t.Errorf("the log does not say why nothing changed:\n%s", r.Stderr)
 	}

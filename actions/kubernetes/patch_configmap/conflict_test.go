@@ -2,50 +2,13 @@ package main
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/kubernaut/kubernaut/actions/internal/actiontesting"
-	"github.com/kubernaut/kubernaut/actions/internal/kube"
 )
-
-// racingClient is the sandbox's client, except that right after the action's first read of a
-// ConfigMap, someone else changes it: the race the resourceVersion precondition guards against.
-type racingClient struct {
-	kubernetes.Interface
-	afterFirstGet func()
-	once          *sync.Once
-}
-
-func (c racingClient) CoreV1() typedcorev1.CoreV1Interface {
-	return racingCore{c.Interface.CoreV1(), c}
-}
-
-type racingCore struct {
-	typedcorev1.CoreV1Interface
-	client racingClient
-}
-
-func (c racingCore) ConfigMaps(ns string) typedcorev1.ConfigMapInterface {
-	return racingConfigMaps{c.CoreV1Interface.ConfigMaps(ns), c.client}
-}
-
-type racingConfigMaps struct {
-	typedcorev1.ConfigMapInterface
-	client racingClient
-}
-
-func (c racingConfigMaps) Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.ConfigMap, error) {
-	cm, err := c.ConfigMapInterface.Get(ctx, name, opts)
-	c.client.once.Do(c.client.afterFirstGet)
-	return cm, err
-}
 
 func TestAConcurrentChangeIsNeverOverwrittenUnseen(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
@@ -61,12 +24,9 @@ func TestAConcurrentChangeIsNeverOverwrittenUnseen(t *testing.T) {
 			t.Errorf("the rival's update: %v", err)
 		}
 	}
-	env := kube.Env{
-		NewClient:    func() (kubernetes.Interface, error) { return racingClient{sb.Client, rival, &sync.Once{}}, nil },
-		PodNamespace: func() (string, error) { return sb.Namespace, nil },
-	}
+	env := sb.RacingEnv(t, "GET", "configmaps", rival)
 
-	r := runActionWith(t, patcher{kube: env}, map[string]any{
+	r := actiontesting.Run(t, contractFile, patcher{kube: env}.run, map[string]any{
 		"configmap": "app-config", "set": map[string]any{"POOL_SIZE": "20"}, "remove": []any{"FEATURE_X"},
 	})
 

@@ -44,12 +44,5 @@ func getConfigMap(t *testing.T, sb *kubetest.Sandbox, name string) *corev1.Confi
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, patcher{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs p through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, p patcher, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, p.run, inputs, opts...)
+	return sb.Run(t, patcher{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

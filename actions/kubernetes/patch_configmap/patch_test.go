@@ -165,7 +165,7 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, patcher{kube: actiontesting.NoCluster(t)}, tt.inputs)
+			r := actiontesting.Run(t, contractFile, patcher{kube: actiontesting.NoCluster(t)}.run, tt.inputs)
 
 			actiontesting.MustFail(t, r, tt.code, tt.want)
 		})

@@ -30,12 +30,13 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "removeLabels as a string", Inputs: map[string]any{"pod": "web-1", "removeLabels": "app"}, Want: "/removeLabels"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, quarantiner{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, quarantiner{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 
 func TestTheQuarantineLabelsCannotBeRemoved(t *testing.T) {
-	r := runActionWith(t, quarantiner{kube: actiontesting.NoCluster(t)}, map[string]any{"pod": "web-1", "removeLabels": []any{"app", quarantinedLabel}})
+	r := actiontesting.Run(t, contractFile, quarantiner{kube: actiontesting.NoCluster(t)}.run,
+		map[string]any{"pod": "web-1", "removeLabels": []any{"app", quarantinedLabel}})
 
 	actiontesting.MustFail(t, r, action.ExitActionFailed, `input "removeLabels"[1] "kubernaut.ai/quarantined" is a label the quarantine sets`)
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubernaut/kubernaut/actions/internal/kubetest"
@@ -45,29 +43,9 @@ func getPod(t *testing.T, sb *kubetest.Sandbox, name string) *corev1.Pod {
 	return pod
 }
 
-// getPolicy reads the NetworkPolicy as the cluster administrator; nil when it does not exist.
-func getPolicy(t *testing.T, sb *kubetest.Sandbox, name string) *networkingv1.NetworkPolicy {
-	t.Helper()
-	np, err := sb.Admin.NetworkingV1().NetworkPolicies(sb.Namespace).Get(context.Background(), name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatalf("get networkpolicy %s: %v", name, err)
-	}
-	return np
-}
-
 // runAction runs the action as the sandbox's ServiceAccount, through the SDK's runtime with the
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, quarantiner{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs a through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, a quarantiner, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, a.run, inputs, opts...)
+	return sb.Run(t, quarantiner{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

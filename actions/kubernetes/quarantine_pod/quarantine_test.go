@@ -30,7 +30,7 @@ func TestQuarantineIsolatesExactlyThePodAndTakesItOutOfItsService(t *testing.T) 
 		"labels":         map[string]any{"tier": "front", quarantinedLabel: "true", quarantineIDLabel: uid},
 		"removedLabels":  []any{"app"}, "changed": true, "dryRun": false,
 	}, r)
-	np := getPolicy(t, sb, "kubernaut-quarantine-web-1")
+	np := sb.GetNetworkPolicy(t, "kubernaut-quarantine-web-1")
 	if np == nil {
 		t.Fatal("the NetworkPolicy was not created")
 	}
@@ -98,7 +98,7 @@ func TestDryRunReportsTheQuarantineAndPersistsNothing(t *testing.T) {
 	if after := getPod(t, sb, "web-1"); after.ResourceVersion != pod.ResourceVersion {
 		t.Errorf("the dry run changed the pod: resourceVersion %s -> %s", pod.ResourceVersion, after.ResourceVersion)
 	}
-	if getPolicy(t, sb, "kubernaut-quarantine-web-1") != nil {
+	if sb.GetNetworkPolicy(t, "kubernaut-quarantine-web-1") != nil {
 		t.Errorf("the dry run created the NetworkPolicy")
 	}
 }

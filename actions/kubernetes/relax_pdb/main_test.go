@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"testing"
-	"time"
 
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -75,28 +74,5 @@ func getPDB(t *testing.T, sb *kubetest.Sandbox) *policyv1.PodDisruptionBudget {
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, relaxer{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs r through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, r relaxer, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, r.run, inputs, opts...)
-}
-
-// newSandbox is cluster.NewSandbox, then waits until the API server's authorizer sees the
-// contract's rules. RBAC is served from an informer cache, so a request made right after the
-// RoleBinding was created can still be Forbidden; a test that runs the action at once (a
-// missing target, a creation) flaked that way.
-func newSandbox(t *testing.T) *kubetest.Sandbox {
-	t.Helper()
-	sb := cluster.NewSandbox(t, contractFile)
-	probe := kubetest.Attrs("policy", "poddisruptionbudgets", "", "get")
-	for deadline := time.Now().Add(10 * time.Second); !sb.Allowed(t, probe); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the contract's rules did not take effect within 10s for %s", sb.User)
-		}
-	}
-	return sb
+	return sb.Run(t, relaxer{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

@@ -32,7 +32,7 @@ func recordedSpec(t *testing.T, pdb *policyv1.PodDisruptionBudget) *policyv1.Pod
 }
 
 func TestRelaxSetsTheValueAndRecordsThePreviousSpec(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newPDB(t, sb, minAvailable(intstr.FromInt32(3)))
 	before := observe(t, sb, 3, 3, 3)
 
@@ -54,7 +54,7 @@ func TestRelaxSetsTheValueAndRecordsThePreviousSpec(t *testing.T) {
 }
 
 func TestRestorePutsTheRecordedSpecBackAndRemovesTheRecord(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newPDB(t, sb, minAvailable(intstr.FromString("75%")))
 	actiontesting.MustSucceed(t, runAction(t, sb, map[string]any{"pdb": "web", "minAvailable": "50%"}))
 
@@ -76,7 +76,7 @@ func TestRestorePutsTheRecordedSpecBackAndRemovesTheRecord(t *testing.T) {
 }
 
 func TestASecondRelaxationKeepsTheFirstRecord(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	original := newPDB(t, sb, minAvailable(intstr.FromInt32(4)))
 	actiontesting.MustSucceed(t, runAction(t, sb, map[string]any{"pdb": "web", "minAvailable": "3"}))
 
@@ -104,7 +104,7 @@ func TestRunsThatFindTheWorkDoneWriteNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb := newSandbox(t)
+			sb := cluster.NewSandbox(t, contractFile)
 			newPDB(t, sb, minAvailable(intstr.FromInt32(2)))
 			if tt.relax {
 				actiontesting.MustSucceed(t, runAction(t, sb, map[string]any{"pdb": "web", "maxUnavailable": "1"}))
@@ -129,7 +129,7 @@ func TestRunsThatFindTheWorkDoneWriteNothing(t *testing.T) {
 }
 
 func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newPDB(t, sb, maxUnavailable(intstr.FromInt32(1)))
 
 	r := runAction(t, sb, map[string]any{"pdb": "web", "maxUnavailable": "2", "dryRun": true})
@@ -163,7 +163,7 @@ func TestAValueThatMakesTheBudgetStricterIsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb := newSandbox(t)
+			sb := cluster.NewSandbox(t, contractFile)
 			newPDB(t, sb, maxUnavailable(intstr.FromInt32(2)))
 			if tt.observe {
 				observe(t, sb, 4, 4, 2)
@@ -186,7 +186,7 @@ func TestAValueThatMakesTheBudgetStricterIsRefused(t *testing.T) {
 }
 
 func TestAMalformedRecordIsRefusedUntouched(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	pdb := newPDB(t, sb, maxUnavailable(intstr.FromInt32(1)))
 	pdb.Annotations = map[string]string{PreviousSpecAnnotation: "minAvailable: 2"}
 	pdb, err := sb.Admin.PolicyV1().PodDisruptionBudgets(sb.Namespace).Update(context.Background(), pdb, metav1.UpdateOptions{})
@@ -203,7 +203,7 @@ func TestAMalformedRecordIsRefusedUntouched(t *testing.T) {
 }
 
 func TestAMissingBudgetFailsNamingIt(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 
 	r := runAction(t, sb, map[string]any{"pdb": "nope", "maxUnavailable": "1"})
 
@@ -211,7 +211,7 @@ func TestAMissingBudgetFailsNamingIt(t *testing.T) {
 }
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newPDB(t, sb, minAvailable(intstr.FromInt32(2)))
 	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
 		return runAction(t, sb, map[string]any{"pdb": "web", "minAvailable": "1", "dryRun": true}, opts...)
@@ -231,7 +231,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"pdb": "web", "maxUnavailble": "1"}, Want: "/maxUnavailble: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, relaxer{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, relaxer{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 
@@ -256,7 +256,7 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 			a := relaxer{kube: actiontesting.NoCluster(t)}
 			var r actiontest.Result
 			if tt.contract {
-				r = runActionWith(t, a, tt.inputs)
+				r = actiontesting.Run(t, contractFile, a.run, tt.inputs)
 			} else {
 				r = actiontest.Run(t, a.run, tt.inputs)
 			}
@@ -267,9 +267,9 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 }
 
 func TestTheContractGrantsWhatRelaxingNeedsAndNothingElse(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newPDB(t, sb, minAvailable(intstr.FromInt32(1)))
-	other := newSandbox(t)
+	other := cluster.NewSandbox(t, contractFile)
 	newPDB(t, other, minAvailable(intstr.FromInt32(1)))
 	ctx := context.Background()
 	budgets := sb.Client.PolicyV1().PodDisruptionBudgets(sb.Namespace)

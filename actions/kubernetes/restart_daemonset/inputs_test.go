@@ -32,7 +32,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"daemonset": "web", "dryrun": true}, Want: "/dryrun: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, restarter{kube: actiontesting.NoCluster(t), now: clock}, inputs)
+		return actiontesting.Run(t, contractFile, restarter{kube: actiontesting.NoCluster(t), now: clock}.run, inputs)
 	}, tests)
 }
 

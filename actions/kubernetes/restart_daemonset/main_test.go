@@ -58,14 +58,7 @@ func getDaemonSet(t *testing.T, sb *kubetest.Sandbox, name string) *appsv1.Daemo
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, restarter{kube: sb.ActionEnv(), now: clock}, inputs, opts...)
-}
-
-// runActionWith runs r through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, r restarter, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, r.run, inputs, opts...)
+	return sb.Run(t, restarter{kube: sb.ActionEnv(), now: clock}.run, inputs, opts...)
 }
 
 // now is the time of every restart in the tests, and clock returns it.

@@ -65,9 +65,7 @@ func TestDryRunReportsTheRestartAndPersistsNothing(t *testing.T) {
 	if r.Outputs["restartedAt"] != "2026-11-26T03:00:00Z" || r.Outputs["dryRun"] != true {
 		t.Errorf("outputs %v do not report the restart that would happen", r.Outputs)
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "the dry run")
 	if !strings.Contains(r.Stderr, "dry run: deployment "+sb.Namespace+"/web would be restarted") {
 		t.Errorf("the log does not say what would change:\n%s", r.Stderr)
 	}
@@ -75,19 +73,13 @@ func TestDryRunReportsTheRestartAndPersistsNothing(t *testing.T) {
 
 func TestAPausedDeploymentIsRefused(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	d := sb.NewDeployment(t, "web", 1)
-	d.Spec.Paused = true
-	d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Update(context.Background(), d, metav1.UpdateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb.NewDeployment(t, "web", 1)
+	paused := sb.PauseDeployment(t, "web")
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"})
 
 	actiontesting.MustFail(t, r, action.ExitActionFailed, "deployment "+sb.Namespace+"/web is paused: a restart would not replace any pod")
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != d.ResourceVersion {
-		t.Errorf("a refused restart changed the deployment")
-	}
+	sb.ExpectDeploymentUnchanged(t, paused, "a refused restart")
 }
 
 func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
@@ -101,9 +93,9 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 func TestWaitForRolloutEndsWhenEveryReplicaIsUpdatedAndAvailable(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	before := sb.NewDeployment(t, "web", 2)
-	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+	done := sb.PlayDeploymentController(t, "web", before.Generation+1, kubetest.Rollout{Status: appsv1.DeploymentStatus{
 		Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
-	})
+	}})
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"}) // waitForRollout defaults to true
 
@@ -117,13 +109,13 @@ func TestWaitForRolloutEndsWhenEveryReplicaIsUpdatedAndAvailable(t *testing.T) {
 func TestWaitForRolloutFailsAtOnceWhenTheProgressDeadlineIsExceeded(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	before := sb.NewDeployment(t, "web", 2)
-	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+	done := sb.PlayDeploymentController(t, "web", before.Generation+1, kubetest.Rollout{Status: appsv1.DeploymentStatus{
 		Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2,
 		Conditions: []appsv1.DeploymentCondition{{
 			Type: appsv1.DeploymentProgressing, Status: "False", Reason: "ProgressDeadlineExceeded",
 			Message: `ReplicaSet "web-7d9f" has timed out progressing.`,
 		}},
-	})
+	}})
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(kubetest.Context(t)))
 
@@ -134,9 +126,9 @@ func TestWaitForRolloutFailsAtOnceWhenTheProgressDeadlineIsExceeded(t *testing.T
 func TestWaitForRolloutGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	before := sb.NewDeployment(t, "web", 2)
-	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+	done := sb.PlayDeploymentController(t, "web", before.Generation+1, kubetest.Rollout{Status: appsv1.DeploymentStatus{
 		Replicas: 3, UpdatedReplicas: 1, ReadyReplicas: 2, AvailableReplicas: 2,
-	})
+	}})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // the step's deadline
 	defer cancel()
 
@@ -144,28 +136,4 @@ func TestWaitForRolloutGivesUpWithTheProgressWhenTheStepEnds(t *testing.T) {
 
 	<-done
 	actiontesting.MustFail(t, r, action.ExitActionFailed, "gave up waiting for the rollout of deployment "+sb.Namespace+"/web (1/2 updated, 2 available, 3 existing)")
-}
-
-// playDeploymentController waits until the Deployment reaches generation, then writes status
-// as the Deployment controller would once it has observed it. envtest runs no controllers.
-func playDeploymentController(t *testing.T, sb *kubetest.Sandbox, name string, generation int64, status appsv1.DeploymentStatus) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Get(context.Background(), name, metav1.GetOptions{})
-			if err == nil && d.Generation >= generation {
-				d.Status = status
-				d.Status.ObservedGeneration = d.Generation
-				if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).UpdateStatus(context.Background(), d, metav1.UpdateOptions{}); err != nil {
-					t.Errorf("write the deployment's status: %v", err)
-				}
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Errorf("deployment %s never reached generation %d", name, generation)
-	}()
-	return done
 }

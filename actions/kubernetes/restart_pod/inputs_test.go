@@ -30,7 +30,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a grace period, which restart does not take", Inputs: map[string]any{"pod": "web-1", "gracePeriodSeconds": 0}, Want: "/gracePeriodSeconds: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, restarter{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, restarter{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 

@@ -88,12 +88,5 @@ func podTemplate(labels map[string]string, rev int) corev1.PodTemplateSpec {
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, rollbacker{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs r through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, r rollbacker, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, r.run, inputs, opts...)
+	return sb.Run(t, rollbacker{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

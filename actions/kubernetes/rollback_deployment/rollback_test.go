@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
@@ -88,9 +87,7 @@ func TestATemplateThatAlreadyMatchesWritesNothing(t *testing.T) {
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged deployment", before.ResourceVersion, after.ResourceVersion)
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "a run that changes nothing")
 }
 
 func TestDryRunReportsTheRollbackAndPersistsNothing(t *testing.T) {
@@ -103,9 +100,7 @@ func TestDryRunReportsTheRollbackAndPersistsNothing(t *testing.T) {
 	if diff := cmp.Diff([]any{"app=registry.example/app:2"}, r.Outputs["images"]); diff != "" || r.Outputs["changed"] != true {
 		t.Errorf("the dry run does not report the change: %v", r.Outputs)
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("the dry run changed the deployment: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "the dry run")
 	if !strings.Contains(r.Stderr, "dry run: deployment "+sb.Namespace+"/web would be rolled back from revision 3 to 2") {
 		t.Errorf("the log does not say what would change:\n%s", r.Stderr)
 	}
@@ -113,11 +108,8 @@ func TestDryRunReportsTheRollbackAndPersistsNothing(t *testing.T) {
 
 func TestAPausedDeploymentIsRefused(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
-	d := newDeploymentWithHistory(t, sb, "web", 2, 1, 2)
-	d.Spec.Paused = true
-	if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Update(context.Background(), d, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	newDeploymentWithHistory(t, sb, "web", 2, 1, 2)
+	sb.PauseDeployment(t, "web")
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"})
 
@@ -135,9 +127,9 @@ func TestAMissingDeploymentFailsNamingIt(t *testing.T) {
 func TestWaitForRolloutEndsWhenTheRestoredTemplateIsAvailable(t *testing.T) {
 	sb := cluster.NewSandbox(t, contractFile)
 	before := newDeploymentWithHistory(t, sb, "web", 2, 1, 2)
-	done := playDeploymentController(t, sb, "web", before.Generation+1, appsv1.DeploymentStatus{
+	done := sb.PlayDeploymentController(t, "web", before.Generation+1, kubetest.Rollout{Status: appsv1.DeploymentStatus{
 		Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
-	})
+	}})
 
 	r := runAction(t, sb, map[string]any{"deployment": "web"}, actiontest.WithContext(kubetest.Context(t)))
 
@@ -168,7 +160,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"deployment": "web", "toRevision": 2}, Want: "/toRevision: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, rollbacker{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, rollbacker{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 
@@ -201,27 +193,3 @@ func TestTheContractGrantsWhatRollingBackNeedsAndNothingElse(t *testing.T) {
 }
 
 func ptrTrue() *bool { return ptr.To(true) }
-
-// playDeploymentController waits until the Deployment reaches generation, then writes status
-// as the Deployment controller would once it has observed it. envtest runs no controllers.
-func playDeploymentController(t *testing.T, sb *kubetest.Sandbox, name string, generation int64, status appsv1.DeploymentStatus) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctx := kubetest.Context(t)
-		for ctx.Err() == nil {
-			d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Get(ctx, name, metav1.GetOptions{})
-			if err == nil && d.Generation >= generation {
-				d.Status = status
-				d.Status.ObservedGeneration = d.Generation
-				if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
-					t.Errorf("write the deployment's status: %v", err)
-				}
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Errorf("deployment %s never reached generation %d", name, generation)
-	}()
-	return done
-}

@@ -71,7 +71,7 @@ func newDeploymentReading(t *testing.T, sb *kubetest.Sandbox, name string, edits
 }
 
 func TestRestartDependentsRestartsExactlyTheDeploymentsThatReadTheSecret(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newSecret(t, sb, dbCredentials())
 	newDeploymentReading(t, sb, "env-from", envFromSecret("db-credentials"))
 	newDeploymentReading(t, sb, "env-key", envKeyOfSecret("db-credentials"))
@@ -103,10 +103,12 @@ func TestRestartDependentsRestartsExactlyTheDeploymentsThatReadTheSecret(t *test
 }
 
 func TestRestartDependentsWaitsForTheRollout(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newSecret(t, sb, dbCredentials())
 	d := newDeploymentReading(t, sb, "api", envFromSecret("db-credentials"))
-	done := playDeploymentController(t, sb, "api", d.Generation+1)
+	done := sb.PlayDeploymentController(t, "api", d.Generation+1, kubetest.Rollout{Status: appsv1.DeploymentStatus{
+		Replicas: 1, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1,
+	}})
 
 	r := runAction(t, sb, map[string]any{"secret": "db-credentials", "keys": []any{"password"}, "restartDependents": true},
 		actiontest.WithContext(kubetest.Context(t)))
@@ -119,7 +121,7 @@ func TestRestartDependentsWaitsForTheRollout(t *testing.T) {
 }
 
 func TestAFailedRestartSaysThatTheKeysWereRotated(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newSecret(t, sb, dbCredentials())
 	newDeploymentReading(t, sb, "api", envFromSecret("db-credentials"))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // the step's deadline; no controller runs
@@ -130,28 +132,4 @@ func TestAFailedRestartSaysThatTheKeysWereRotated(t *testing.T) {
 
 	actiontesting.MustFail(t, r, action.ExitActionFailed, "the keys [password] of secret "+sb.Namespace+
 		"/db-credentials were rotated, but restarting its dependents failed: gave up waiting for the rollout of deployment "+sb.Namespace+"/api")
-}
-
-// playDeploymentController waits until the Deployment reaches generation, then writes the
-// status of a complete rollout of one replica, as the Deployment controller would (envtest
-// runs no controllers).
-func playDeploymentController(t *testing.T, sb *kubetest.Sandbox, name string, generation int64) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			d, err := sb.Admin.AppsV1().Deployments(sb.Namespace).Get(context.Background(), name, metav1.GetOptions{})
-			if err == nil && d.Generation >= generation {
-				d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 1, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1}
-				if _, err := sb.Admin.AppsV1().Deployments(sb.Namespace).UpdateStatus(context.Background(), d, metav1.UpdateOptions{}); err != nil {
-					t.Errorf("write the deployment's status: %v", err)
-				}
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Errorf("deployment %s never reached generation %d", name, generation)
-	}()
-	return done
 }

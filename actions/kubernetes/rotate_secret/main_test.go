@@ -78,28 +78,5 @@ func expectNoValueLeaked(t *testing.T, r actiontest.Result, secrets ...*corev1.S
 // runtime with the contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, rotator{kube: sb.ActionEnv(), random: rand.Reader, now: clock}, inputs, opts...)
-}
-
-// runActionWith runs r through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, r rotator, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, r.run, inputs, opts...)
-}
-
-// newSandbox is cluster.NewSandbox, then waits until the API server's authorizer sees the
-// contract's rules. RBAC is served from an informer cache, so a request made right after the
-// RoleBinding was created can still be Forbidden; a test that runs the action at once (a
-// missing target, a creation) flaked that way.
-func newSandbox(t *testing.T) *kubetest.Sandbox {
-	t.Helper()
-	sb := cluster.NewSandbox(t, contractFile)
-	probe := kubetest.Attrs("", "secrets", "", "get")
-	for deadline := time.Now().Add(10 * time.Second); !sb.Allowed(t, probe); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the contract's rules did not take effect within 10s for %s", sb.User)
-		}
-	}
-	return sb
+	return sb.Run(t, rotator{kube: sb.ActionEnv(), random: rand.Reader, now: clock}.run, inputs, opts...)
 }

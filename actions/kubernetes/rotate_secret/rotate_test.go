@@ -18,7 +18,7 @@ import (
 )
 
 func TestRotationGivesTheKeysNewRandomValuesAndKeepsTheRest(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newSecret(t, sb, dbCredentials())
 
 	r := runAction(t, sb, map[string]any{"secret": "db-credentials", "keys": []any{"password", "apiKey"}, "length": 40, "alphabet": "hex"})
@@ -52,14 +52,15 @@ func TestRotationGivesTheKeysNewRandomValuesAndKeepsTheRest(t *testing.T) {
 }
 
 func TestDryRunReportsTheRotationAndPersistsNothing(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newSecret(t, sb, dbCredentials())
 	deployment := newDeploymentReading(t, sb, "api", envFromSecret("db-credentials"))
 	// All-zero randomness makes the values that would have been written known ("AAA…"), so the
 	// test can look for them in the streams too.
 	zeros := rotator{kube: sb.ActionEnv(), random: bytes.NewReader(make([]byte, 1<<16)), now: clock}
 
-	r := runActionWith(t, zeros, map[string]any{"secret": "db-credentials", "keys": []any{"password"}, "restartDependents": true, "dryRun": true})
+	r := actiontesting.Run(t, contractFile, zeros.run,
+		map[string]any{"secret": "db-credentials", "keys": []any{"password"}, "restartDependents": true, "dryRun": true})
 
 	actiontesting.MustSucceed(t, r)
 	actiontesting.DiffOutputs(t, map[string]any{
@@ -100,7 +101,7 @@ func TestWhatTheActionWillNotRotateIsRefusedUntouched(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb := newSandbox(t)
+			sb := cluster.NewSandbox(t, contractFile)
 			before := newSecret(t, sb, tt.secret)
 
 			r := runAction(t, sb, map[string]any{"secret": "db-credentials", "keys": tt.keys})
@@ -115,7 +116,7 @@ func TestWhatTheActionWillNotRotateIsRefusedUntouched(t *testing.T) {
 }
 
 func TestAMissingSecretFailsNamingIt(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 
 	r := runAction(t, sb, map[string]any{"secret": "nope", "keys": []any{"password"}})
 
@@ -123,7 +124,7 @@ func TestAMissingSecretFailsNamingIt(t *testing.T) {
 }
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newSecret(t, sb, dbCredentials())
 	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
 		return runAction(t, sb, map[string]any{"secret": "db-credentials", "keys": []any{"password", "password"}, "dryRun": true}, opts...)
@@ -146,7 +147,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a misspelt input", Inputs: map[string]any{"secret": "db", "keys": []any{"a"}, "restart": true}, Want: "/restart: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, rotator{kube: actiontesting.NoCluster(t), random: bytes.NewReader(nil), now: clock}, inputs)
+		return actiontesting.Run(t, contractFile, rotator{kube: actiontesting.NoCluster(t), random: bytes.NewReader(nil), now: clock}.run, inputs)
 	}, tests)
 }
 
@@ -169,7 +170,7 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 			a := rotator{kube: actiontesting.NoCluster(t), random: bytes.NewReader(nil), now: clock}
 			var r actiontest.Result
 			if tt.contract {
-				r = runActionWith(t, a, tt.inputs)
+				r = actiontesting.Run(t, contractFile, a.run, tt.inputs)
 			} else {
 				r = actiontest.Run(t, a.run, tt.inputs)
 			}
@@ -180,9 +181,9 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 }
 
 func TestTheContractGrantsWhatRotatingNeedsAndNothingElse(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newSecret(t, sb, dbCredentials())
-	other := newSandbox(t)
+	other := cluster.NewSandbox(t, contractFile)
 	newSecret(t, other, dbCredentials())
 	ctx := context.Background()
 	secrets := sb.Client.CoreV1().Secrets(sb.Namespace)

@@ -34,7 +34,7 @@ func TestAnExplicitNamespaceWinsOverThePodsNamespace(t *testing.T) {
 	env := sb.ActionEnv()
 	env.PodNamespace = func() (string, error) { return "elsewhere", nil }
 
-	r := runActionWith(t, scaler{kube: env}, map[string]any{
+	r := actiontesting.Run(t, contractFile, scaler{kube: env}.run, map[string]any{
 		"namespace": sb.Namespace, "deployment": "web", "replicas": 0, "waitForReady": false,
 	})
 
@@ -75,9 +75,7 @@ func TestScalingToTheCurrentCountWritesNothing(t *testing.T) {
 	if r.Outputs["changed"] != false {
 		t.Errorf("changed = %v, want false", r.Outputs["changed"])
 	}
-	if after := sb.GetDeployment(t, "web"); after.ResourceVersion != before.ResourceVersion {
-		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged deployment", before.ResourceVersion, after.ResourceVersion)
-	}
+	sb.ExpectDeploymentUnchanged(t, before, "a run that changes nothing")
 }
 
 func TestAMissingDeploymentFailsNamingIt(t *testing.T) {

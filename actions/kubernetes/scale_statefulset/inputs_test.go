@@ -32,7 +32,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a statefulset name with a slash", Inputs: map[string]any{"statefulset": "a/b", "replicas": 1}, Want: "/statefulset"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, scaler{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, scaler{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 

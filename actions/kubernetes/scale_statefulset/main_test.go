@@ -58,12 +58,5 @@ func getStatefulSet(t *testing.T, sb *kubetest.Sandbox, name string) *appsv1.Sta
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, scaler{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs s through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, s scaler, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, s.run, inputs, opts...)
+	return sb.Run(t, scaler{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

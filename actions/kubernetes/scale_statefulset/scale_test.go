@@ -34,7 +34,7 @@ func TestAnExplicitNamespaceWinsOverThePodsNamespace(t *testing.T) {
 	env := sb.ActionEnv()
 	env.PodNamespace = func() (string, error) { return "elsewhere", nil }
 
-	r := runActionWith(t, scaler{kube: env}, map[string]any{
+	r := actiontesting.Run(t, contractFile, scaler{kube: env}.run, map[string]any{
 		"namespace": sb.Namespace, "statefulset": "web", "replicas": 0, "waitForReady": false,
 	})
 

@@ -31,7 +31,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a value that is no label value", Inputs: map[string]any{"node": "n1", "key": "k", "value": "a=b", "effect": "NoSchedule"}, Want: "/value"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, tainter{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, tainter{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 

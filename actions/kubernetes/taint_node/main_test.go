@@ -24,12 +24,5 @@ const notReady = "node.kubernetes.io/not-ready:NoSchedule"
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, tainter{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs a through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, a tainter, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, a.run, inputs, opts...)
+	return sb.Run(t, tainter{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

@@ -29,7 +29,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a namespace, which a node has not", Inputs: map[string]any{"node": "n1", "namespace": "shop"}, Want: "/namespace: unknown input"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, uncordoner{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, uncordoner{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 

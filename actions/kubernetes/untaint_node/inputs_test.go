@@ -31,7 +31,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "a key that is no qualified name", Inputs: map[string]any{"node": "n1", "key": "a b"}, Want: "/key"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, untainter{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, untainter{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 

@@ -151,7 +151,7 @@ func TestInputsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runActionWith(t, updater{kube: actiontesting.NoCluster(t)}, tt.inputs)
+			r := actiontesting.Run(t, contractFile, updater{kube: actiontesting.NoCluster(t)}.run, tt.inputs)
 
 			actiontesting.MustFail(t, r, tt.code, tt.want)
 		})

@@ -62,12 +62,5 @@ func getHPA(t *testing.T, sb *kubetest.Sandbox, name string) *autoscalingv2.Hori
 // contract, exactly as the container would.
 func runAction(t *testing.T, sb *kubetest.Sandbox, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
 	t.Helper()
-	return runActionWith(t, updater{kube: sb.ActionEnv()}, inputs, opts...)
-}
-
-// runActionWith runs u through the SDK's runtime with the contract.
-func runActionWith(t *testing.T, u updater, inputs map[string]any, opts ...actiontest.Option) actiontest.Result {
-	t.Helper()
-	opts = append([]actiontest.Option{actiontest.WithContractFile(contractFile)}, opts...)
-	return actiontest.Run(t, u.run, inputs, opts...)
+	return sb.Run(t, updater{kube: sb.ActionEnv()}.run, inputs, opts...)
 }

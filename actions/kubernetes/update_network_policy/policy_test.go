@@ -30,12 +30,12 @@ func allowMonitoring() map[string]any {
 }
 
 func TestAMissingPolicyIsCreatedWithTheSpec(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 
 	r := runAction(t, sb, map[string]any{"networkPolicy": "api", "spec": allowMonitoring()})
 
 	actiontesting.MustSucceed(t, r)
-	np := getPolicy(t, sb, "api")
+	np := sb.GetNetworkPolicy(t, "api")
 	if np == nil {
 		t.Fatal("the policy was not created")
 	}
@@ -53,14 +53,14 @@ func TestAMissingPolicyIsCreatedWithTheSpec(t *testing.T) {
 }
 
 func TestReplaceSetsTheWholeSpec(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newPolicy(t, sb, allowFrontend())
 	spec := map[string]any{"podSelector": map[string]any{"matchLabels": map[string]any{"app": "api"}}, "policyTypes": []any{"Ingress"}}
 
 	r := runAction(t, sb, map[string]any{"networkPolicy": "api", "spec": spec})
 
 	actiontesting.MustSucceed(t, r)
-	after := getPolicy(t, sb, "api")
+	after := sb.GetNetworkPolicy(t, "api")
 	actiontesting.DiffOutputs(t, map[string]any{
 		"networkPolicy": "api", "namespace": sb.Namespace, "created": false, "changed": true,
 		"previousSpecHash": specHash(before.Spec), "specHash": specHash(after.Spec), "previousPolicyTypes": []any{"Ingress"},
@@ -72,7 +72,7 @@ func TestReplaceSetsTheWholeSpec(t *testing.T) {
 }
 
 func TestMergeChangesOnlyTheFieldsGiven(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newPolicy(t, sb, allowFrontend())
 	spec := map[string]any{
 		"egress":      []any{map[string]any{"ports": []any{map[string]any{"port": 53, "protocol": "UDP"}}}},
@@ -82,7 +82,7 @@ func TestMergeChangesOnlyTheFieldsGiven(t *testing.T) {
 	r := runAction(t, sb, map[string]any{"networkPolicy": "api", "spec": spec, "mode": "merge"})
 
 	actiontesting.MustSucceed(t, r)
-	after := getPolicy(t, sb, "api")
+	after := sb.GetNetworkPolicy(t, "api")
 	if diff := cmp.Diff(before.Spec.Ingress, after.Spec.Ingress); diff != "" {
 		t.Errorf("merge changed the ingress rules it was not given (-before +after):\n%s", diff)
 	}
@@ -98,7 +98,7 @@ func TestMergeChangesOnlyTheFieldsGiven(t *testing.T) {
 }
 
 func TestTheSameSpecWritesNothing(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newPolicy(t, sb, allowFrontend())
 	// The stored spec as the workflow would give it, without the defaults (protocol, policyTypes).
 	spec := map[string]any{
@@ -115,19 +115,19 @@ func TestTheSameSpecWritesNothing(t *testing.T) {
 	if r.Outputs["changed"] != false || r.Outputs["specHash"] != r.Outputs["previousSpecHash"] {
 		t.Errorf("outputs = %v, want changed false and equal hashes", r.Outputs)
 	}
-	if after := getPolicy(t, sb, "api"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetNetworkPolicy(t, "api"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("resourceVersion %s -> %s: the action wrote an unchanged policy", before.ResourceVersion, after.ResourceVersion)
 	}
 }
 
 func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newPolicy(t, sb, allowFrontend())
 
 	r := runAction(t, sb, map[string]any{"networkPolicy": "api", "spec": allowMonitoring(), "dryRun": true})
 
 	actiontesting.MustSucceed(t, r)
-	if after := getPolicy(t, sb, "api"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetNetworkPolicy(t, "api"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("the dry run changed the policy: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
 	}
 	if r.Outputs["changed"] != true || r.Outputs["specHash"] == specHash(before.Spec) || r.Outputs["dryRun"] != true {
@@ -140,13 +140,13 @@ func TestDryRunReportsTheChangeAndPersistsNothing(t *testing.T) {
 	r = runAction(t, sb, map[string]any{"networkPolicy": "new", "spec": allowMonitoring(), "dryRun": true})
 
 	actiontesting.MustSucceed(t, r)
-	if r.Outputs["created"] != true || getPolicy(t, sb, "new") != nil {
-		t.Errorf("a dry-run creation: created = %v, and the policy exists = %t", r.Outputs["created"], getPolicy(t, sb, "new") != nil)
+	if r.Outputs["created"] != true || sb.GetNetworkPolicy(t, "new") != nil {
+		t.Errorf("a dry-run creation: created = %v, and the policy exists = %t", r.Outputs["created"], sb.GetNetworkPolicy(t, "new") != nil)
 	}
 }
 
 func TestTheAPIServerValidatesTheSpec(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	before := newPolicy(t, sb, allowFrontend())
 	spec := allowMonitoring()
 	spec["policyTypes"] = []any{"Sideways"}
@@ -159,7 +159,7 @@ func TestTheAPIServerValidatesTheSpec(t *testing.T) {
 			t.Errorf("the API server's reason is not in the message:\n%s", r.Stderr)
 		}
 	}
-	if after := getPolicy(t, sb, "api"); after.ResourceVersion != before.ResourceVersion {
+	if after := sb.GetNetworkPolicy(t, "api"); after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("an invalid spec changed the policy")
 	}
 }
@@ -180,7 +180,7 @@ func TestWhatTheActionWillNotDoIsRefusedUntouched(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb := newSandbox(t)
+			sb := cluster.NewSandbox(t, contractFile)
 			var before *networkingv1.NetworkPolicy
 			if tt.policy != nil {
 				before = newPolicy(t, sb, tt.policy)
@@ -190,7 +190,7 @@ func TestWhatTheActionWillNotDoIsRefusedUntouched(t *testing.T) {
 			r := runAction(t, sb, tt.inputs)
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.want)
-			after := getPolicy(t, sb, "api")
+			after := sb.GetNetworkPolicy(t, "api")
 			if (before == nil) != (after == nil) || before != nil && after.ResourceVersion != before.ResourceVersion {
 				t.Errorf("a refused request changed or created the policy")
 			}
@@ -199,7 +199,7 @@ func TestWhatTheActionWillNotDoIsRefusedUntouched(t *testing.T) {
 }
 
 func TestInputsArriveThroughEveryInputMode(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newPolicy(t, sb, allowFrontend())
 	actiontesting.EveryInputMode(t, func(t *testing.T, opts ...actiontest.Option) actiontest.Result {
 		return runAction(t, sb, map[string]any{"networkPolicy": "api", "spec": allowMonitoring(), "mode": "merge", "dryRun": true}, opts...)
@@ -218,7 +218,7 @@ func TestInputsTheContractRefusesFailBeforeConnecting(t *testing.T) {
 		{Name: "an unknown mode", Inputs: map[string]any{"networkPolicy": "api", "spec": allowMonitoring(), "mode": "apply"}, Want: "/mode"},
 	}
 	actiontesting.InputsAreRefused(t, func(t *testing.T, inputs map[string]any) actiontest.Result {
-		return runActionWith(t, policyUpdater{kube: actiontesting.NoCluster(t)}, inputs)
+		return actiontesting.Run(t, contractFile, policyUpdater{kube: actiontesting.NoCluster(t)}.run, inputs)
 	}, tests)
 }
 
@@ -246,7 +246,7 @@ func TestSpecsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.inputs["networkPolicy"] = "api"
 
-			r := runActionWith(t, policyUpdater{kube: actiontesting.NoCluster(t)}, tt.inputs)
+			r := actiontesting.Run(t, contractFile, policyUpdater{kube: actiontesting.NoCluster(t)}.run, tt.inputs)
 
 			actiontesting.MustFail(t, r, action.ExitActionFailed, tt.want)
 		})
@@ -254,9 +254,9 @@ func TestSpecsTheActionRefusesFailBeforeConnecting(t *testing.T) {
 }
 
 func TestTheContractGrantsWhatUpdatingNeedsAndNothingElse(t *testing.T) {
-	sb := newSandbox(t)
+	sb := cluster.NewSandbox(t, contractFile)
 	newPolicy(t, sb, allowFrontend())
-	other := newSandbox(t)
+	other := cluster.NewSandbox(t, contractFile)
 	newPolicy(t, other, allowFrontend())
 	ctx := context.Background()
 	policies := sb.Client.NetworkingV1().NetworkPolicies(sb.Namespace)
