@@ -18,6 +18,10 @@
 //   - The pod runs under the restricted Pod Security profile whatever the contract says; a
 //     contract may only tighten it (CheckSecurity refuses the rest). The root filesystem is
 //     read-only; /tmp is an emptyDir of DefaultTmpSize.
+//   - Credentials (spec.credentials) are Secrets mounted read-only, each as its own secret
+//     volume at /var/run/secrets/kubernaut/<name>/, files mode 0440 and the pod's fsGroup set to
+//     the action's group so that the non-root action can read them (CredentialVolumes). Never
+//     environment variables: a pod's environment is readable by anyone who can read the pod.
 //   - Every container has limits: a contract without them gets DefaultCPULimit and
 //     DefaultMemoryLimit (and small default requests), never an unbounded pod.
 //   - dnsPolicy is ClusterFirst: remediation actions call in-cluster services by name

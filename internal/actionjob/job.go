@@ -76,7 +76,8 @@ func WithImagePullSecrets(names ...string) JobOption {
 
 // BuildJob builds the Job that runs ae: the image digestRef exactly as verified, inputsJSON
 // (validated and defaulted) in ACTION_INPUTS, the contract's resources with limits always set,
-// the restricted security context, /workspace when the spec asks, the timeout as
+// the restricted security context, /workspace when the spec asks, each credential's Secret
+// read-only under contract.CredentialsDir (CredentialVolumes), the timeout as
 // activeDeadlineSeconds, no retries (backoffLimit 0) except after disruptions (a pod failure
 // policy ignores DisruptionTarget), and ae as controller owner.
 //
@@ -163,8 +164,13 @@ func podSpec(ae *executionv1alpha1.ActionExecution, c *contract.ActionContract, 
 				ClaimName: ws.ClaimName,
 			}},
 		})
-		// fsGroup makes the claim writable by the non-root action user; OnRootMismatch skips
-		// the recursive chown when an earlier step already set it.
+	}
+	credentials, _ := CredentialVolumes(Credentials(ae.Spec.Credentials))
+	spec.Volumes = append(spec.Volumes, credentials...)
+	if ae.Spec.Workspace != nil || len(credentials) > 0 {
+		// fsGroup makes the claim writable, and the credential files (CredentialFileMode)
+		// readable, by the non-root action user; OnRootMismatch skips the recursive chown of
+		// the claim when an earlier step already set it.
 		spec.SecurityContext.FSGroup = ptr.To(runAsGroup(c))
 		spec.SecurityContext.FSGroupChangePolicy = ptr.To(corev1.FSGroupChangeOnRootMismatch)
 	}
@@ -184,6 +190,8 @@ func container(ae *executionv1alpha1.ActionExecution, c *contract.ActionContract
 	if ae.Spec.Workspace != nil {
 		mounts = append(mounts, corev1.VolumeMount{Name: workspaceVolume, MountPath: WorkspacePath})
 	}
+	_, credentialMounts := CredentialVolumes(Credentials(ae.Spec.Credentials))
+	mounts = append(mounts, credentialMounts...)
 	return corev1.Container{
 		Name:  ContainerName,
 		Image: digestRef,

@@ -97,6 +97,7 @@ func checkStep(i int, s *Step, names map[string]bool, fail func(field, format st
 	if len(s.Resources.Limits) == 0 {
 		fail(at+".resources.limits", "required: an action never runs without limits")
 	}
+	checkCredentials(at, s, fail)
 	found, err := refs.Find(s.Inputs)
 	if err != nil {
 		fail(at+".inputs", "%v", strings.ReplaceAll(err.Error(), "\n", "; "))

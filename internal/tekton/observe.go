@@ -100,6 +100,13 @@ func observeTaskRun(pr *pipelinev1.PipelineRun, tr *pipelinev1.TaskRun, name str
 	}
 	cond := tr.Status.GetCondition(apis.ConditionSucceeded)
 	switch {
+	case (cond == nil || cond.IsUnknown()) && pr.IsDone() && (cancelled(pr) || timedOut(pr)):
+		// Tekton marks a cancelled or timed-out PipelineRun done as soon as it has asked its
+		// TaskRuns to stop, before they report it. The workflow is over and is not observed
+		// again, so the step is stopped now, as the Job engine stops a running step.
+		obs.Phase, obs.Reason, obs.Message = stopped(pr, tr)
+		obs.CompletionTime = pr.Status.CompletionTime.DeepCopy()
+		return obs
 	case cond == nil || cond.IsUnknown():
 		obs.Phase, obs.Reason, obs.Message = workflowv1alpha1.StepRunning, workflowv1alpha1.RunningReason, runningMessage(tr, cond, obs.Attempts)
 		return obs
@@ -138,12 +145,7 @@ func failure(pr *pipelinev1.PipelineRun, tr *pipelinev1.TaskRun, cond *apis.Cond
 	tekton := fmt.Sprintf("TaskRun %s failed (%s): %s", tr.Name, cond.Reason, cond.Message)
 	switch cond.Reason {
 	case pipelinev1.TaskRunReasonCancelled.String():
-		if timedOut(pr) || tr.Spec.StatusMessage == pipelinev1.TaskRunCancelledByPipelineTimeoutMsg {
-			return workflowv1alpha1.StepCancelled, workflowv1alpha1.DeadlineExceededReason,
-				"Stopped because the workflow ran out of time; its TaskRun " + tr.Name + " was cancelled"
-		}
-		return workflowv1alpha1.StepCancelled, workflowv1alpha1.CancelledReason,
-			"Stopped because the workflow was cancelled; its TaskRun " + tr.Name + " was cancelled"
+		return stopped(pr, tr)
 	case pipelinev1.TaskRunReasonTimedOut.String():
 		return workflowv1alpha1.StepFailed, executionv1alpha1.DeadlineExceededReason, tekton
 	case pipelinev1.TaskRunReasonResultLargerThanAllowedLimit.String():
@@ -153,6 +155,17 @@ func failure(pr *pipelinev1.PipelineRun, tr *pipelinev1.TaskRun, cond *apis.Cond
 		return workflowv1alpha1.StepFailed, reason, tekton
 	}
 	return workflowv1alpha1.StepFailed, executionv1alpha1.JobFailedReason, tekton
+}
+
+// stopped is the status of a step whose TaskRun Tekton cancelled, or is cancelling, because the
+// workflow was cancelled or ran out of time.
+func stopped(pr *pipelinev1.PipelineRun, tr *pipelinev1.TaskRun) (workflowv1alpha1.StepPhase, string, string) {
+	if timedOut(pr) || tr.Spec.StatusMessage == pipelinev1.TaskRunCancelledByPipelineTimeoutMsg {
+		return workflowv1alpha1.StepCancelled, workflowv1alpha1.DeadlineExceededReason,
+			"Stopped because the workflow ran out of time; its TaskRun " + tr.Name + " was cancelled"
+	}
+	return workflowv1alpha1.StepCancelled, workflowv1alpha1.CancelledReason,
+		"Stopped because the workflow was cancelled; its TaskRun " + tr.Name + " was cancelled"
 }
 
 // actionExitCode is the exit code of the action step's container, 0 when it did not terminate.

@@ -78,6 +78,16 @@ func oneTaskRunCases() []oneTaskRunCase {
 				func(tr *pipelinev1.TaskRun) { tr.Spec.StatusMessage = pipelinev1.TaskRunCancelledByPipelineTimeoutMsg }),
 			StepObservation{Phase: workflowv1alpha1.StepCancelled, Reason: workflowv1alpha1.DeadlineExceededReason,
 				Message: "Stopped because the workflow ran out of time; its TaskRun wf-a was cancelled"}, ""},
+		// Tekton marks a PipelineRun cancelled (or timed out) as soon as it has asked its TaskRuns
+		// to stop; the parity e2e test saw a workflow end Cancelled with this step still Running.
+		{"a TaskRun still running when Tekton marked the PipelineRun cancelled is Cancelled", cancelledPR,
+			taskRun("wf-a", "a", runningCond()),
+			StepObservation{Phase: workflowv1alpha1.StepCancelled, Reason: workflowv1alpha1.CancelledReason,
+				Message: "Stopped because the workflow was cancelled; its TaskRun wf-a was cancelled"}, ""},
+		{"a TaskRun still running when the PipelineRun timed out is Cancelled with DeadlineExceeded", timedOutPR,
+			taskRun("wf-a", "a", runningCond()),
+			StepObservation{Phase: workflowv1alpha1.StepCancelled, Reason: workflowv1alpha1.DeadlineExceededReason,
+				Message: "Stopped because the workflow ran out of time; its TaskRun wf-a was cancelled"}, ""},
 		{"a cancelled TaskRun of a timed-out PipelineRun is DeadlineExceeded", timedOutPR,
 			taskRun("wf-a", "a", condition(corev1.ConditionFalse, "TaskRunCancelled", "cancelled")),
 			StepObservation{Phase: workflowv1alpha1.StepCancelled, Reason: workflowv1alpha1.DeadlineExceededReason,

@@ -41,6 +41,9 @@ type Step struct {
 	RunAsUser, RunAsGroup *int64
 	// UsesWorkspace binds the workflow's workspace at /workspace.
 	UsesWorkspace bool
+	// Credentials are the step's checked credential bindings, credential name → Secret name,
+	// mounted read-only at /var/run/secrets/kubernaut/<name>/ as on the Job engine.
+	Credentials map[string]string
 	// Retries is how many times a failed attempt is retried.
 	Retries int32
 	// Timeout bounds one attempt; zero means only the workflow's timeout bounds it.
@@ -77,10 +80,10 @@ type Workflow struct {
 }
 
 // PipelineRun builds the one PipelineRun that runs w: an embedded Pipeline with one PipelineTask
-// per step running MetaTaskSpec, runAfter kept, retries and timeouts mapped, the workspace from
-// a volumeClaimTemplate bound only where used, and per step (taskRunSpecs) the ServiceAccount,
-// resources and restricted pod settings. An invalid w is an error wrapping ErrInvalidWorkflow
-// that names every offending field.
+// per step running MetaTaskSpec (plus the step's credential mounts), runAfter kept, retries and
+// timeouts mapped, the workspace from a volumeClaimTemplate bound only where used, and per step
+// (taskRunSpecs) the ServiceAccount, resources and restricted pod settings. An invalid w is an
+// error wrapping ErrInvalidWorkflow that names every offending field.
 func PipelineRun(w Workflow) (*pipelinev1.PipelineRun, error) {
 	upstream, err := check(w)
 	if err != nil {
@@ -120,7 +123,7 @@ func PipelineRun(w Workflow) (*pipelinev1.PipelineRun, error) {
 func pipelineTask(s *Step, upstream string, workflowTimeout time.Duration) pipelinev1.PipelineTask {
 	task := pipelinev1.PipelineTask{
 		Name:     s.Name,
-		TaskSpec: &pipelinev1.EmbeddedTask{TaskSpec: MetaTaskSpec()},
+		TaskSpec: &pipelinev1.EmbeddedTask{TaskSpec: stepTaskSpec(s)},
 		RunAfter: slices.Clone(s.RunAfter),
 		Params: pipelinev1.Params{
 			{Name: ParamImage, Value: *pipelinev1.NewStructuredValues(s.Image)},
@@ -181,9 +184,10 @@ func taskRunSpec(s *Step) pipelinev1.PipelineTaskRunSpec {
 		ImagePullSecrets:   slices.Clone(s.ImagePullSecrets),
 		EnableServiceLinks: ptr.To(false),
 	}
-	if s.UsesWorkspace {
-		// fsGroup makes the claim writable by the non-root action user; OnRootMismatch skips
-		// the recursive chown when an earlier step already set it.
+	if s.UsesWorkspace || len(s.Credentials) > 0 {
+		// fsGroup makes the claim writable, and the credential files readable, by the non-root
+		// action user (as on the Job engine); OnRootMismatch skips the recursive chown of the
+		// claim when an earlier step already set it.
 		template.SecurityContext.FSGroup = ptr.To(group)
 		template.SecurityContext.FSGroupChangePolicy = ptr.To(corev1.FSGroupChangeOnRootMismatch)
 	}

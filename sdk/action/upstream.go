@@ -56,6 +56,11 @@ func parseUpstream(upstream string) (map[string]map[string]json.RawMessage, erro
 		if err != nil {
 			return nil, fmt.Errorf("%w: the outputs of step %q: %w", ErrUpstreamOutputs, step, err)
 		}
+		for key, value := range out {
+			if out[key], err = reencode(value); err != nil {
+				return nil, fmt.Errorf("%w: output %q of step %q: %w", ErrUpstreamOutputs, key, step, err)
+			}
+		}
 		outputs[step] = out
 	}
 	return outputs, nil
@@ -92,4 +97,18 @@ func stepNames(outputs map[string]map[string]json.RawMessage) string {
 // only occur inside a JSON string, where the escape is always valid.
 func escapeDollar(doc []byte) []byte {
 	return bytes.ReplaceAll(doc, []byte("$"), []byte(`\u0024`))
+}
+
+// reencode writes a JSON value as the Job engine's controller stores an output: decoded with
+// exact numbers and encoded by encoding/json. A value embedded in a longer string is replaced by
+// this text, so it reads the same on both engines; in particular the \u0024 escapes the SDK
+// writes into the Tekton result become "$" again.
+func reencode(raw json.RawMessage) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }

@@ -33,6 +33,10 @@ const (
 	ChangeResourcesChanged       ChangeKind = "ResourcesChanged"
 	ChangePermissionsChanged     ChangeKind = "PermissionsChanged"
 	ChangeSecurityContextChanged ChangeKind = "SecurityContextChanged"
+	ChangeCredentialAdded        ChangeKind = "CredentialAdded"
+	ChangeCredentialRemoved      ChangeKind = "CredentialRemoved"
+	ChangeCredentialRequired     ChangeKind = "CredentialRequired"
+	ChangeCredentialOptional     ChangeKind = "CredentialOptional"
 	ChangeMajorVersionNotBumped  ChangeKind = "MajorVersionNotBumped"
 	ChangeVersionNotIncreased    ChangeKind = "VersionNotIncreased"
 )
@@ -64,8 +68,8 @@ func (l *changes) add(kind ChangeKind, breaking bool, path, format string, args 
 	*l = append(*l, Change{Kind: kind, Path: path, Message: fmt.Sprintf(format, args...), Breaking: breaking})
 }
 
-// Compare lists what changed from oldC to newC, for callers of the action: inputs and outputs
-// (breaking or not), then resources, permissions and security context (never breaking for
+// Compare lists what changed from oldC to newC, for callers of the action: inputs, outputs and
+// credentials (breaking or not), then resources, permissions and security context (never breaking for
 // callers, but worth a reviewer's eye). When a breaking change comes without a new major
 // version, a MajorVersionNotBumped change says so; when anything changed but the version did
 // not increase, a VersionNotIncreased change says so. Both contracts are expected to have
@@ -80,6 +84,7 @@ func Compare(oldC, newC *ActionContract) []Change {
 	}
 	compareInputs(oldC.Spec.Inputs, newC.Spec.Inputs, &l)
 	compareOutputs(oldC.Spec.Outputs, newC.Spec.Outputs, &l)
+	compareCredentials(oldC.Spec.Credentials, newC.Spec.Credentials, &l)
 	compareResources(oldC.Spec.Resources, newC.Spec.Resources, &l)
 	comparePermissions(oldC.Spec.RBAC.Permissions, newC.Spec.RBAC.Permissions, &l)
 	if !reflect.DeepEqual(oldC.Spec.SecurityContext, newC.Spec.SecurityContext) {

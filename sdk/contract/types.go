@@ -38,6 +38,8 @@ type Spec struct {
 	Resources       Resources        `json:"resources,omitempty"`
 	RBAC            RBAC             `json:"rbac,omitempty"`
 	SecurityContext *SecurityContext `json:"securityContext,omitempty"`
+	// Credentials are the Secrets the action reads as files; see Credential.
+	Credentials []Credential `json:"credentials,omitempty"`
 }
 
 // Type is the JSON type of an input or output value.

@@ -20,7 +20,8 @@ var (
 )
 
 // Validate checks the contract's meaning: names, version, parameter types and constraints,
-// resources, RBAC rules. It returns nil or a *ValidationError listing every problem at once.
+// resources, RBAC rules, credentials. It returns nil or a *ValidationError listing every
+// problem at once.
 //
 // Validate does not refuse security settings that loosen the restricted baseline; that policy
 // belongs to the controller and to `contract lint`, which use SecurityViolations.
@@ -38,6 +39,7 @@ func (c *ActionContract) Validate() error {
 	validateResources(c.Spec.Resources, &errs)
 	validateRBAC(c.Spec.RBAC, &errs)
 	validateSecurityContext(c.Spec.SecurityContext, &errs)
+	validateCredentials(c.Spec.Credentials, &errs)
 	if len(errs) == 0 {
 		return nil
 	}

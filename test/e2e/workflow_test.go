@@ -67,6 +67,9 @@ func TestWorkflowExecution_builtInActionsRunAsWorkflowsInTheCluster(t *testing.T
 	t.Run("a four-step sequential workflow's time is accounted for", func(t *testing.T) {
 		sequentialFigure(t, ctx, c)
 	})
+	t.Run("built-in deployment and node actions change the cluster as documented", func(t *testing.T) {
+		clusterActions(t, ctx, c)
+	})
 	t.Run("a manager restart mid-workflow neither stalls it nor duplicates a Job", func(t *testing.T) {
 		managerRestart(t, ctx, c)
 	})

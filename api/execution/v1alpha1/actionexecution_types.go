@@ -71,6 +71,19 @@ type ActionExecutionSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="serviceAccountName is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
+	// Credentials binds the contract's credentials to Secrets of the same namespace: credential
+	// name → Secret name. Each Secret is mounted read-only at
+	// /var/run/secrets/kubernaut/<credential name>/, one file per key; its data never appears in
+	// inputs, environment variables, status or logs, and the controller never reads it. A name
+	// the contract does not declare, or a required credential left out, refuses the run
+	// (InvalidInputs) before anything is created; a Secret that does not exist makes the run
+	// wait for it. At most 8.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=8
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && k.size() <= 63)`,message="credential names must be DNS-1123 labels (lower-case letters, digits and '-', at most 63 characters), as the contract declares them"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="credentials is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
+	Credentials map[string]SecretName `json:"credentials,omitempty"`
+
 	// Engine says what runs the action once it has passed every check. With "jobs" (the
 	// default) the controller creates the Job and mirrors it. With "tekton" the controller runs
 	// exactly the same checks and creates the same ServiceAccount and RBAC, but no Job: it records
@@ -81,6 +94,12 @@ type ActionExecutionSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="engine is immutable: an ActionExecution runs once; create a new ActionExecution to run again"
 	Engine LaunchEngine `json:"engine,omitempty"`
 }
+
+// SecretName names a Secret in the namespace of the object that refers to it.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=253
+// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+type SecretName string
 
 // LaunchEngine names what runs a verified action. The empty value means jobs, so that objects
 // built in Go without the CRD's defaulting behave like the ones the API server returns.
@@ -293,6 +312,13 @@ type PreparedLaunch struct {
 	// +optional
 	ContractPath string `json:"contractPath,omitempty"`
 
+	// Credentials are spec.credentials as checked against the contract: credential name →
+	// Secret name, each to be mounted read-only at /var/run/secrets/kubernaut/<name>/ as the
+	// Job mounts it.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=8
+	Credentials map[string]SecretName `json:"credentials,omitempty"`
+
 	// Inputs is the JSON object to pass in ACTION_INPUTS: spec.inputs validated against the
 	// contract, with the contract's defaults applied to absent inputs. An input whose value holds
 	// a reference $(steps.<step>.outputs.<key>) is kept verbatim: Tekton substitutes the value,
@@ -321,7 +347,7 @@ type ActionExecution struct {
 
 	// Spec says which action to run and with what; immutable.
 	// +required
-	// +kubebuilder:validation:XValidation:rule="has(self.image) == has(oldSelf.image) && has(self.inputs) == has(oldSelf.inputs) && has(self.workspace) == has(oldSelf.workspace) && has(self.serviceAccountName) == has(oldSelf.serviceAccountName)",message="spec is immutable: fields cannot be added or removed after creation; create a new ActionExecution to run again"
+	// +kubebuilder:validation:XValidation:rule="has(self.image) == has(oldSelf.image) && has(self.inputs) == has(oldSelf.inputs) && has(self.workspace) == has(oldSelf.workspace) && has(self.serviceAccountName) == has(oldSelf.serviceAccountName) && has(self.credentials) == has(oldSelf.credentials)",message="spec is immutable: fields cannot be added or removed after creation; create a new ActionExecution to run again"
 	Spec ActionExecutionSpec `json:"spec"`
 
 	// Status is written by the controller.

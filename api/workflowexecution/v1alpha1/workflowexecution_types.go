@@ -111,6 +111,17 @@ type WorkflowStep struct {
 	// +kubebuilder:validation:items:MaxLength=63
 	RunAfter []string `json:"runAfter,omitempty"`
 
+	// Credentials binds the action contract's credentials to Secrets of the workflow's
+	// namespace: credential name → Secret name. Each Secret is mounted read-only at
+	// /var/run/secrets/kubernaut/<credential name>/ in the step's pod, one file per key, on
+	// both engines; its data never appears in inputs, status or logs. A name the contract does
+	// not declare, or a required credential left out, fails the step (InvalidInputs) before it
+	// runs. At most 8.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=8
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && k.size() <= 63)`,message="credential names must be DNS-1123 labels (lower-case letters, digits and '-', at most 63 characters), as the contract declares them"
+	Credentials map[string]SecretName `json:"credentials,omitempty"`
+
 	// UsesWorkspace mounts the workflow's shared PersistentVolumeClaim at /workspace.
 	// +optional
 	UsesWorkspace bool `json:"usesWorkspace,omitempty"`
@@ -132,6 +143,12 @@ type WorkflowStep struct {
 	// +kubebuilder:validation:Maximum=10
 	Retries int32 `json:"retries,omitempty"`
 }
+
+// SecretName names a Secret in the workflow's namespace.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=253
+// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+type SecretName string
 
 // WorkspaceSpec sizes the shared workspace.
 type WorkspaceSpec struct {

@@ -225,6 +225,13 @@ func (in *WorkflowStep) DeepCopyInto(out *WorkflowStep) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.Credentials != nil {
+		in, out := &in.Credentials, &out.Credentials
+		*out = make(map[string]SecretName, len(*in))
+		for key, val := range *in {
+			(*out)[key] = val
+		}
+	}
 	if in.Timeout != nil {
 		in, out := &in.Timeout, &out.Timeout
 		*out = new(v1.Duration)

@@ -2,6 +2,7 @@ package actionexecution
 
 import (
 	"context"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -11,9 +12,9 @@ import (
 
 // reconcilePrepared ends a run of engine tekton where reconcileJob would create the Job. It
 // builds that Job in memory only and records, taken from it, what the TaskRun's step needs: the
-// same image digest, ServiceAccount, pull secrets, resources, security context and inputs, so
-// that the two engines run an action from the same code (DESIGN D7). The status write that
-// records it is the run's last: phase Prepared is final.
+// same image digest, ServiceAccount, pull secrets, resources, security context, inputs and
+// credentials, so that the two engines run an action from the same code (DESIGN D7). The status
+// write that records it is the run's last: phase Prepared is final.
 func (r *Reconciler) reconcilePrepared(_ context.Context, run *run) error {
 	job, err := buildJob(run)
 	if err != nil {
@@ -28,6 +29,8 @@ func (r *Reconciler) reconcilePrepared(_ context.Context, run *run) error {
 		Resources:          container.Resources,
 		SecurityContext:    container.SecurityContext,
 		Inputs:             &runtime.RawExtension{Raw: run.inputs},
+		// Checked by reconcileCredentials; the PipelineRun mounts them as the Job would.
+		Credentials: maps.Clone(run.obj.Spec.Credentials),
 	}
 	for _, env := range container.Env {
 		if env.Name == action.EnvContractPath {

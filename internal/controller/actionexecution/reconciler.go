@@ -152,6 +152,7 @@ func (r *Reconciler) checkThenLaunch(ctx context.Context, run *run, launch step)
 		r.reconcileVerification,
 		r.reconcileContract,
 		r.reconcileInputs,
+		r.reconcileCredentials,
 		r.reconcileSecurity,
 		r.reconcileRBAC,
 		launch,

@@ -234,6 +234,7 @@ func buildChild(obj *workflowv1alpha1.WorkflowExecution, spec *workflowv1alpha1.
 	if spec.UsesWorkspace {
 		ae.Spec.Workspace = &executionv1alpha1.WorkspaceVolume{ClaimName: obj.Status.WorkspacePVC}
 	}
+	ae.Spec.Credentials = stepCredentials(spec)
 	switch {
 	case spec.Timeout != nil:
 		ae.Spec.Timeout = spec.Timeout.DeepCopy()
@@ -243,25 +244,32 @@ func buildChild(obj *workflowv1alpha1.WorkflowExecution, spec *workflowv1alpha1.
 	return ae
 }
 
-// createChild creates the ActionExecution of an attempt. AlreadyExists means an earlier reconcile
-// (perhaps of a controller that has since restarted) created it: it is this attempt's child when
-// the workflow controls it, and is adopted; otherwise errNotOurs. It reports whether it created.
+// createChild creates the ActionExecution of an attempt and reports whether it created it (see
+// createOwnedChild).
 func (e *JobEngine) createChild(ctx context.Context, obj *workflowv1alpha1.WorkflowExecution, ae *executionv1alpha1.ActionExecution) (bool, error) {
-	err := e.Client.Create(ctx, ae, client.FieldOwner(ControllerName))
+	_, created, err := createOwnedChild(ctx, e.Client, e.APIReader, obj, ae)
+	return created, err
+}
+
+// createOwnedChild creates an ActionExecution the workflow controls and returns the one that
+// exists. AlreadyExists means an earlier reconcile (perhaps of a controller that has since
+// restarted) created it: the one the workflow controls is adopted, any other is errNotOurs.
+func createOwnedChild(ctx context.Context, c client.Client, r client.Reader, obj *workflowv1alpha1.WorkflowExecution, ae *executionv1alpha1.ActionExecution) (*executionv1alpha1.ActionExecution, bool, error) {
+	err := c.Create(ctx, ae, client.FieldOwner(ControllerName))
 	if err == nil {
-		return true, nil
+		return ae, true, nil
 	}
 	if !apierrors.IsAlreadyExists(err) {
-		return false, fmt.Errorf("creating ActionExecution %s: %w", client.ObjectKeyFromObject(ae), err)
+		return nil, false, fmt.Errorf("creating ActionExecution %s: %w", client.ObjectKeyFromObject(ae), err)
 	}
 	existing := &executionv1alpha1.ActionExecution{}
-	if err := e.APIReader.Get(ctx, client.ObjectKeyFromObject(ae), existing); err != nil {
-		return false, fmt.Errorf("reading the existing ActionExecution %s: %w", client.ObjectKeyFromObject(ae), err)
+	if err := r.Get(ctx, client.ObjectKeyFromObject(ae), existing); err != nil {
+		return nil, false, fmt.Errorf("reading the existing ActionExecution %s: %w", client.ObjectKeyFromObject(ae), err)
 	}
 	if !metav1.IsControlledBy(existing, obj) {
-		return false, fmt.Errorf("ActionExecution %s %w", client.ObjectKeyFromObject(ae), errNotOurs)
+		return nil, false, fmt.Errorf("ActionExecution %s %w", client.ObjectKeyFromObject(ae), errNotOurs)
 	}
-	return false, nil
+	return existing, false, nil
 }
 
 // observeStepTransition records the time from the completion of the step's last runAfter step
@@ -276,4 +284,17 @@ func observeStepTransition(obj *workflowv1alpha1.WorkflowExecution, spec *workfl
 	if !last.IsZero() {
 		stepTransition.Observe(max(now.Sub(last), 0).Seconds())
 	}
+}
+
+// stepCredentials is the step's credential bindings as the ActionExecution takes them; the
+// ActionExecution controller checks them against the contract and mounts the Secrets.
+func stepCredentials(spec *workflowv1alpha1.WorkflowStep) map[string]executionv1alpha1.SecretName {
+	if len(spec.Credentials) == 0 {
+		return nil
+	}
+	out := make(map[string]executionv1alpha1.SecretName, len(spec.Credentials))
+	for name, secret := range spec.Credentials {
+		out[name] = executionv1alpha1.SecretName(secret)
+	}
+	return out
 }

@@ -197,3 +197,17 @@ func eventReasons(g Gomega, wfe *workflowv1alpha1.WorkflowExecution) []string {
 	}
 	return reasons
 }
+
+// A null in a step's outputs is a value ("this variable was not set"), not an instruction to
+// delete a key: the status write must store it as the action wrote it.
+func TestWorkflowExecution_keepsNullsInOutputs(t *testing.T) {
+	h := newHarness(t, "nulls")
+	h.start(t)
+	wfe := newWorkflow(h.ns, "nulls", step("debug", `{}`))
+	create(t, wfe)
+	child := waitForChild(t, wfe, "debug", 1)
+	const outputs = `{"previousEnv":{"LOG_LEVEL":null},"env":{"LOG_LEVEL":"debug"},"note":null}`
+	succeedChild(t, child, outputs, h.clock.Now())
+	done := waitForPhase(t, wfe, workflowv1alpha1.WorkflowCompleted)
+	NewWithT(t).Expect(string(done.Status.StepStatus("debug").Outputs.Raw)).To(MatchJSON(outputs))
+}

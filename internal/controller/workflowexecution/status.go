@@ -50,15 +50,15 @@ func (r *Reconciler) patchStatus(ctx context.Context, before *workflowv1alpha1.W
 	if equality.Semantic.DeepEqual(before.Status, obj.Status) {
 		return nil // a reconcile woken by a child that did not finish changes nothing
 	}
-	// The optimistic lock makes a reconcile that started from a stale cached copy fail with a
-	// conflict (retried) instead of overwriting what a newer reconcile wrote: a JSON merge patch
-	// replaces whole lists (steps, conditions).
-	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	if perr := r.Client.Status().Patch(ctx, obj, patch, client.FieldOwner(ControllerName)); perr != nil {
+	// An update of the status subresource carries the resourceVersion read, so a reconcile that
+	// started from a stale cached copy fails with a conflict (retried) instead of overwriting what
+	// a newer reconcile wrote. Not a JSON merge patch: there a null anywhere means "delete this
+	// key", and outputs may hold nulls that must be stored as written.
+	if perr := r.Client.Status().Update(ctx, obj, client.FieldOwner(ControllerName)); perr != nil {
 		if apierrors.IsNotFound(perr) {
 			return nil // deleted meanwhile: nothing left to report on
 		}
-		return fmt.Errorf("patching the status of WorkflowExecution %s/%s: %w", obj.Namespace, obj.Name, perr)
+		return fmt.Errorf("writing the status of WorkflowExecution %s/%s: %w", obj.Namespace, obj.Name, perr)
 	}
 	if obj.Status.Phase.IsFinished() {
 		r.superseded.forget(client.ObjectKeyFromObject(obj))

@@ -49,6 +49,9 @@ func (e *TektonEngine) prepare(ctx context.Context, obj *workflowv1alpha1.Workfl
 			return Progress{}, err
 		case ae.Status.Phase == executionv1alpha1.PhaseFailed:
 			reason, message, _ := readyOf(ae)
+			// The refusal was the step's one attempt, as the refused ActionExecution is on the
+			// Job engine: both engines report attempts 1.
+			st.Attempts = max(st.Attempts, 1)
 			finish(st, workflowv1alpha1.StepFailed, reason, message, now)
 			refused = true
 		case ae.Status.Phase == executionv1alpha1.PhasePrepared && ae.Status.Prepared != nil:
@@ -119,22 +122,8 @@ func (e *TektonEngine) ensurePreparation(ctx context.Context, obj *workflowv1alp
 	if have != nil {
 		return have, nil
 	}
-	ae := buildPreparation(obj, spec)
-	err := e.Client.Create(ctx, ae, client.FieldOwner(ControllerName))
-	if err == nil {
-		return ae, nil
-	}
-	if !apierrors.IsAlreadyExists(err) {
-		return nil, fmt.Errorf("creating ActionExecution %s: %w", client.ObjectKeyFromObject(ae), err)
-	}
-	existing := &executionv1alpha1.ActionExecution{}
-	if err := e.APIReader.Get(ctx, client.ObjectKeyFromObject(ae), existing); err != nil {
-		return nil, fmt.Errorf("reading the existing ActionExecution %s: %w", client.ObjectKeyFromObject(ae), err)
-	}
-	if !metav1.IsControlledBy(existing, obj) {
-		return nil, fmt.Errorf("ActionExecution %s %w", client.ObjectKeyFromObject(ae), errNotOurs)
-	}
-	return existing, nil
+	ae, _, err := createOwnedChild(ctx, e.Client, e.APIReader, obj, buildPreparation(obj, spec))
+	return ae, err
 }
 
 // buildPreparation builds the ActionExecution that verifies and prepares one step for Tekton.
@@ -153,6 +142,7 @@ func buildPreparation(obj *workflowv1alpha1.WorkflowExecution, spec *workflowv1a
 		},
 		Spec: executionv1alpha1.ActionExecutionSpec{
 			ActionType: spec.ActionType, Image: spec.Image, Engine: executionv1alpha1.EngineTekton,
+			Credentials: stepCredentials(spec),
 		},
 	}
 	if spec.Inputs != nil && len(spec.Inputs.Raw) > 0 {
@@ -171,7 +161,7 @@ func recordPrepared(st *workflowv1alpha1.StepStatus, ae *executionv1alpha1.Actio
 }
 
 // tektonStep is what the PipelineRun needs of one step: the spec's shape and the preparation's
-// verified image, identity and defaulted inputs.
+// verified image, identity, defaulted inputs and checked credentials.
 func tektonStep(spec *workflowv1alpha1.WorkflowStep, p *executionv1alpha1.PreparedLaunch, s settings.Settings) tekton.Step {
 	step := tekton.Step{
 		Name:               spec.Name,
@@ -181,6 +171,7 @@ func tektonStep(spec *workflowv1alpha1.WorkflowStep, p *executionv1alpha1.Prepar
 		ImagePullSecrets:   p.ImagePullSecrets,
 		Resources:          p.Resources,
 		UsesWorkspace:      spec.UsesWorkspace,
+		Credentials:        actionjob.Credentials(p.Credentials),
 		Retries:            spec.Retries,
 		Timeout:            stepTimeout(spec, s),
 	}

@@ -33,7 +33,7 @@ func (e *TektonEngine) Release(ctx context.Context, obj *workflowv1alpha1.Workfl
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting the workspace PersistentVolumeClaim %s/%s: %w", pvc.Namespace, pvc.Name, err)
 		}
-		if err := deleteFinishedPodsMounting(ctx, e.Client, e.APIReader, client.ObjectKeyFromObject(&pvc)); err != nil {
+		if err := e.deleteFinishedStepPods(ctx, obj.Status.PipelineRunRef.Name, client.ObjectKeyFromObject(&pvc)); err != nil {
 			return err
 		}
 		obj.Status.WorkspacePVC = pvc.Name
@@ -96,4 +96,41 @@ func (e *TektonEngine) claimsOf(ctx context.Context, obj *workflowv1alpha1.Workf
 func controlledBy(obj metav1.Object, uid types.UID) bool {
 	ref := metav1.GetControllerOf(obj)
 	return ref != nil && ref.UID == uid
+}
+
+// deleteFinishedStepPods deletes the PipelineRun's finished step pods that mount the claim, so
+// that the pvc-protection finalizer lets the claim go. Tekton replaces the managed-by label it
+// copies from the PipelineRun with its own (app.kubernetes.io/managed-by: tekton-pipelines), so
+// its pods are found by the PipelineRun label it sets on them instead, past the cache. A pod
+// whose containers have all terminated is finished too: Tekton completes a TaskRun from the
+// container states, and the workflow can end before the kubelet reports the pod's phase.
+func (e *TektonEngine) deleteFinishedStepPods(ctx context.Context, pipelineRun string, claim client.ObjectKey) error {
+	var pods corev1.PodList
+	if err := e.APIReader.List(ctx, &pods, client.InNamespace(claim.Namespace),
+		client.MatchingLabels{labelTektonPipelineRun: pipelineRun}); err != nil {
+		return fmt.Errorf("listing the step pods of PipelineRun %s that mount %s: %w", pipelineRun, claim, err)
+	}
+	for i := range pods.Items {
+		pod := &pods.Items[i]
+		if !(podFinished(pod) || containersTerminated(pod)) || !mountsClaim(pod, claim.Name) {
+			continue
+		}
+		if err := e.Client.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting step pod %s, which mounts the workspace %s: %w", pod.Name, claim, err)
+		}
+	}
+	return nil
+}
+
+// containersTerminated reports whether every container of the pod has terminated.
+func containersTerminated(pod *corev1.Pod) bool {
+	if len(pod.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.State.Terminated == nil {
+			return false
+		}
+	}
+	return true
 }

@@ -118,7 +118,8 @@ func TestTektonEngine_aRefusedImageFailsTheWorkflowAndCreatesNoPipelineRun(t *te
 	done := waitForPhase(t, wfe, workflowv1alpha1.WorkflowFailed)
 	g.Expect(done.Status.FailedStep).To(Equal("scale"))
 	g.Expect(done.Status.StepStatus("scale")).To(And(HaveField("Phase", workflowv1alpha1.StepFailed),
-		HaveField("Reason", executionv1alpha1.VerificationFailedReason)))
+		HaveField("Reason", executionv1alpha1.VerificationFailedReason),
+		HaveField("Attempts", int32(1))), "the refusal counts as the attempt, as on the Job engine")
 	g.Expect(done.Status.StepStatus("after")).To(And(HaveField("Phase", workflowv1alpha1.StepSkipped),
 		HaveField("Reason", workflowv1alpha1.UpstreamNotCompletedReason)))
 	g.Expect(done.Status.StepStatus("aside").Phase).To(Equal(workflowv1alpha1.StepSkipped))
