@@ -5,9 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,28 +120,7 @@ func taskRunStepTime(tr unstructured.Unstructured) (time.Duration, bool) {
 // logTektonMemory's lines for Tekton's.
 func logManagerMemory(t *testing.T) {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := 0
-	for _, e := range entries {
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.HasPrefix(string(cmdline), "/manager\x00") {
-			continue
-		}
-		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "RssAnon:") {
-				t.Logf("FIGURE memory /manager (pid %s) %s", e.Name(), strings.Join(strings.Fields(line), " "))
-			}
-		}
-		found++
-	}
-	if found != 1 {
+	if found := logProcessMemory(t, "/manager\x00"); found != 1 {
 		t.Errorf("found %d Kubernaut manager processes on the node, want 1 (is the test on the node?)", found)
 	}
 }
