@@ -25,11 +25,10 @@ import (
 // creates the PipelineRun once all are Prepared. Cancellation and the workflow's deadline apply
 // here too, before anything runs.
 func (e *TektonEngine) prepare(ctx context.Context, obj *workflowv1alpha1.WorkflowExecution, s settings.Settings, now time.Time) (Progress, error) {
-	if stop, reason := stopBeforeStart(obj, s, now); stop {
-		// Nothing runs yet: every step is cancelled, with the reason the scheduler gives.
-		d := schedule.Decide(facts(obj, s, now))
+	// Cancelled or out of time before anything runs: the scheduler cancels every step, as on Jobs.
+	if d := schedule.Decide(facts(obj, s, now)); d.Reason == workflowv1alpha1.CancelledReason || d.Reason == workflowv1alpha1.DeadlineExceededReason {
 		for _, name := range d.Cancel {
-			finish(obj.Status.StepStatus(name), workflowv1alpha1.StepCancelled, reason, stopMessage(reason, false), now)
+			finish(obj.Status.StepStatus(name), workflowv1alpha1.StepCancelled, d.Reason, stopMessage(d.Reason, false), now)
 		}
 		return progressFrom(obj, schedule.Decide(facts(obj, s, now)), s), nil
 	}
@@ -70,18 +69,6 @@ func (e *TektonEngine) prepare(ctx context.Context, obj *workflowv1alpha1.Workfl
 			Message: fmt.Sprintf("%d/%d steps verified and prepared; the PipelineRun starts when all are", len(steps), len(obj.Spec.Steps))}, nil
 	}
 	return e.startPipelineRun(ctx, obj, steps, s, now)
-}
-
-// stopBeforeStart reports whether the workflow was cancelled or ran out of time before its
-// PipelineRun existed, and the reason the never-started steps get.
-func stopBeforeStart(obj *workflowv1alpha1.WorkflowExecution, s settings.Settings, now time.Time) (bool, string) {
-	switch {
-	case obj.Spec.Cancel:
-		return true, workflowv1alpha1.CancelledReason
-	case obj.Status.StartTime != nil && now.After(obj.Status.StartTime.Add(workflowTimeout(obj, s))):
-		return true, workflowv1alpha1.DeadlineExceededReason
-	}
-	return false, ""
 }
 
 // failFast finishes a workflow one of whose steps was refused before anything ran: the

@@ -264,3 +264,21 @@ func finishPipelineRun(t testing.TB, pr *pipelinev1.PipelineRun, status corev1.C
 		t.Fatalf("write the status of PipelineRun %s: %v", pr.Name, err)
 	}
 }
+
+func TestTektonEngine_cancellingBeforeThePipelineRunExistsCancelsEveryStep(t *testing.T) {
+	h := newHarness(t, "tekton-cancel-early")
+	h.tekton = true
+	h.start(t)
+	wfe := tektonWorkflow(h.ns, "tk", step("scale", `{}`), step("after", `{}`, "scale"))
+	create(t, wfe)
+	waitForPreparation(t, wfe, "scale") // verifying: never prepared in this test
+
+	setCancel(t, wfe)
+	done := waitForPhase(t, wfe, workflowv1alpha1.WorkflowCancelled)
+	g := NewWithT(t)
+	for _, name := range []string{"scale", "after"} {
+		g.Expect(done.Status.StepStatus(name)).To(And(HaveField("Phase", workflowv1alpha1.StepCancelled),
+			HaveField("Reason", workflowv1alpha1.CancelledReason)), name)
+	}
+	g.Expect(apierrors.IsNotFound(getPipelineRun(wfe, &pipelinev1.PipelineRun{}))).To(BeTrue(), "nothing ran, so no PipelineRun exists")
+}
