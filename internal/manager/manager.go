@@ -204,7 +204,7 @@ func setupWorkflowControllers(ctx context.Context, mgr ctrl.Manager, opts Option
 }
 
 // cacheOptions reads Secrets and ConfigMaps only in the controller's own namespace (caching them
-// cluster-wide would need cluster-wide read access to every Secret), and only the Jobs and
+// cluster-wide would need cluster-wide read access to every Secret), and only the Jobs, pods and
 // PersistentVolumeClaims Kubernaut created: the cluster's others would cost memory and watch
 // traffic for nothing. A foreign object under a child's name is still found, through
 // AlreadyExists, and refused.
@@ -219,6 +219,10 @@ func cacheOptions(opts Options, tektonInstalled bool) cache.Options {
 			// The workflow controller watches its workspace claims (Owns); the selector keeps
 			// the cluster's other claims out of memory.
 			&corev1.PersistentVolumeClaim{}: {Label: managed},
+			// The pods of Kubernaut's Jobs (the Job copies the label into its pod template): a
+			// succeeded pod ends its run without waiting for the Job controller. Tekton's pods
+			// carry Tekton's managed-by value and stay out.
+			&corev1.Pod{}: {Label: managed},
 		},
 		// managedFields are a large share of every cached object and no controller here reads
 		// them (none applies server-side from a cached object), so they are dropped on arrival.

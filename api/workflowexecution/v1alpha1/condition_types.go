@@ -64,6 +64,10 @@ const (
 	// InvalidInputsReason: the step's inputs could not be built, e.g. an output reference names
 	// a key the upstream step did not produce.
 	InvalidInputsReason = "InvalidInputs"
+	// ChildDeletedReason: what ran the step (its ActionExecution on the Job engine) was deleted
+	// by someone else while it ran. Its outcome is unknown, so the step fails and is not retried:
+	// a remediation is never run again behind the back of whoever stopped it.
+	ChildDeletedReason = "ChildDeleted"
 )
 
 // Engine selection reasons, on EngineSelected (DESIGN D8).

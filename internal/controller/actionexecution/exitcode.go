@@ -5,7 +5,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	"github.com/kubernaut/kubernaut/sdk/action"
@@ -24,23 +23,11 @@ var exitReasons = map[int32]string{
 // pod's action container when the runtime gave it a meaning, else JobFailed. The pods are read
 // only now, once, when the Job has failed; when they cannot be read the reason stays JobFailed.
 func (r *Reconciler) failureReason(ctx context.Context, job *batchv1.Job) string {
-	if job.Spec.Selector == nil {
-		return executionv1alpha1.JobFailedReason
-	}
-	selector, err := metav1.LabelSelectorAsSelector(job.Spec.Selector)
+	pods, err := jobPods(ctx, r.APIReader, job)
 	if err != nil {
 		return executionv1alpha1.JobFailedReason
 	}
-	pods, err := r.KubeClient.CoreV1().Pods(job.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
-	if err != nil {
-		return executionv1alpha1.JobFailedReason
-	}
-	var newest *corev1.Pod
-	for i := range pods.Items {
-		if p := &pods.Items[i]; p.Status.Phase == corev1.PodFailed && (newest == nil || newest.CreationTimestamp.Before(&p.CreationTimestamp)) {
-			newest = p
-		}
-	}
+	newest := newestPod(pods, func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
 	if newest == nil {
 		return executionv1alpha1.JobFailedReason
 	}

@@ -16,8 +16,9 @@ import (
 )
 
 // reconcileJobStatus mirrors the Job into the run's status: Running while it runs; when it
-// completed, Succeeded with the outputs read from its pod, or OutputInvalid; when it failed,
-// DeadlineExceeded, or by the action's exit code InvalidInputs, OutputInvalid or JobFailed. Progress comes from the Job watch, never from a timer: the Job's
+// succeeded, Succeeded with the outputs read from its pod, or OutputInvalid; when it failed,
+// DeadlineExceeded, or by the action's exit code InvalidInputs, OutputInvalid or JobFailed.
+// Progress comes from the Job and pod watches, never from a timer: the Job's
 // activeDeadlineSeconds enforces spec.timeout.
 func (r *Reconciler) reconcileJobStatus(ctx context.Context, run *run) error {
 	job, status := run.job, &run.obj.Status
@@ -40,27 +41,39 @@ func (r *Reconciler) reconcileJobStatus(ctx context.Context, run *run) error {
 		return refuse("", reason, "Job %s failed (%s): %s; see `kubectl logs job/%s -n %s`",
 			job.Name, failed.Reason, failed.Message, job.Name, job.Namespace)
 	}
-	if jobCondition(job, batchv1.JobComplete) == nil {
-		return nil
+	pod, err := r.finishedActionPod(ctx, job)
+	if err != nil || pod == nil {
+		return err
 	}
-	return r.recordOutputs(ctx, run)
+	return r.recordOutputs(ctx, run, pod)
+}
+
+// finishedActionPod returns the pod whose outputs end the run, or nil while it runs. A pod that
+// succeeded ends the run as soon as the pod watch reports it: the Job controller completes the
+// Job a second or more later (it batches pod updates and removes its tracking finalizer first),
+// and with backoffLimit 0 and one completion nothing it decides then can change the outcome.
+func (r *Reconciler) finishedActionPod(ctx context.Context, job *batchv1.Job) (*corev1.Pod, error) {
+	if jobCondition(job, batchv1.JobComplete) != nil {
+		return r.completedJobPod(ctx, job)
+	}
+	return succeededPod(ctx, r.Client, job)
 }
 
 // recordOutputs reads the finished pod's outputs and validates them against the contract. A
 // missing, malformed, oversized or undeclared output fails the run with OutputInvalid: a value
 // is never truncated or guessed.
-func (r *Reconciler) recordOutputs(ctx context.Context, run *run) error {
+func (r *Reconciler) recordOutputs(ctx context.Context, run *run, pod *corev1.Pod) error {
 	c, err := r.contractOf(ctx, run)
 	if err != nil {
 		return err
 	}
-	outputs, err := r.readOutputs(ctx, run.job, c)
+	outputs, err := r.readOutputs(ctx, pod, c)
 	if err != nil {
 		return err
 	}
 	data, err := json.Marshal(outputs)
 	if err != nil {
-		return refuse("", executionv1alpha1.OutputInvalidReason, "Job %s completed but its outputs cannot be encoded: %v", run.job.Name, err)
+		return refuse("", executionv1alpha1.OutputInvalidReason, "the pod of Job %s succeeded but its outputs cannot be encoded: %v", run.job.Name, err)
 	}
 	now := metav1.NewTime(r.Clock.Now())
 	run.obj.Status.Outputs = &runtime.RawExtension{Raw: data}

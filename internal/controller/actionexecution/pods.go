@@ -8,6 +8,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionjob"
@@ -26,11 +27,7 @@ const (
 // readOutputs returns the outputs of the Job's succeeded pod, validated against c: from the
 // termination message when it holds them (the SDK writes them there; the kubelet keeps it in the
 // pod status, and stderr cannot interleave), else from a bounded tail of the container's log.
-func (r *Reconciler) readOutputs(ctx context.Context, job *batchv1.Job, c *contract.ActionContract) (map[string]any, error) {
-	pod, err := r.finishedPod(ctx, job)
-	if err != nil {
-		return nil, err
-	}
+func (r *Reconciler) readOutputs(ctx context.Context, pod *corev1.Pod, c *contract.ActionContract) (map[string]any, error) {
 	for _, st := range pod.Status.ContainerStatuses {
 		if st.Name != actionjob.ContainerName || st.State.Terminated == nil {
 			continue
@@ -76,10 +73,31 @@ func (r *Reconciler) logTail(ctx context.Context, pod *corev1.Pod) ([]byte, erro
 	return data[max(0, len(data)-actionjob.LogTailBytes):], nil
 }
 
-// finishedPod returns the Job's newest succeeded pod. The pods are listed from the API server by
-// the Job's selector only now, when the Job has completed, so the controller needs no pod
-// informer. A completed Job whose pod is gone has no outputs left to read.
-func (r *Reconciler) finishedPod(ctx context.Context, job *batchv1.Job) (*corev1.Pod, error) {
+// succeededPod returns the Job's newest pod whose action container succeeded, or nil. The
+// reader is the cache while the Job runs (the pod watch brings the pod's end sooner than the Job
+// controller completes the Job), and the API server once the Job completed, when the pod must be
+// found even if its watch event has not arrived yet.
+func succeededPod(ctx context.Context, reader client.Reader, job *batchv1.Job) (*corev1.Pod, error) {
+	pods, err := jobPods(ctx, reader, job)
+	if err != nil {
+		return nil, err
+	}
+	return newestPod(pods, actionSucceeded), nil
+}
+
+// completedJobPod returns the succeeded pod of a Job that completed, read from the API server. A
+// completed Job whose pod is gone has no outputs left to read.
+func (r *Reconciler) completedJobPod(ctx context.Context, job *batchv1.Job) (*corev1.Pod, error) {
+	pod, err := succeededPod(ctx, r.APIReader, job)
+	if err != nil || pod != nil {
+		return pod, err
+	}
+	return nil, refuse("", executionv1alpha1.OutputInvalidReason,
+		"Job %s completed but none of its pods succeeded or is left, so its outputs cannot be read", job.Name)
+}
+
+// jobPods lists the pods of job by its selector.
+func jobPods(ctx context.Context, reader client.Reader, job *batchv1.Job) ([]corev1.Pod, error) {
 	if job.Spec.Selector == nil {
 		return nil, refuse("", executionv1alpha1.OutputInvalidReason, "Job %s has no pod selector to find its pod by", job.Name)
 	}
@@ -87,20 +105,38 @@ func (r *Reconciler) finishedPod(ctx context.Context, job *batchv1.Job) (*corev1
 	if err != nil {
 		return nil, refuse("", executionv1alpha1.OutputInvalidReason, "Job %s has an invalid pod selector: %v", job.Name, err)
 	}
-	pods, err := r.KubeClient.CoreV1().Pods(job.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
-	if err != nil {
+	var pods corev1.PodList
+	if err := reader.List(ctx, &pods, client.InNamespace(job.Namespace), client.MatchingLabelsSelector{Selector: selector}); err != nil {
 		return nil, fmt.Errorf("listing the pods of Job %s: %w", job.Name, err)
 	}
-	var found *corev1.Pod
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		if p.Status.Phase == corev1.PodSucceeded && (found == nil || found.CreationTimestamp.Before(&p.CreationTimestamp)) {
-			found = p
+	return pods.Items, nil
+}
+
+// newestPod returns the newest of pods that match, or nil.
+func newestPod(pods []corev1.Pod, match func(*corev1.Pod) bool) *corev1.Pod {
+	var newest *corev1.Pod
+	for i := range pods {
+		if p := &pods[i]; match(p) && (newest == nil || newest.CreationTimestamp.Before(&p.CreationTimestamp)) {
+			newest = p
 		}
 	}
-	if found == nil {
-		return nil, refuse("", executionv1alpha1.OutputInvalidReason,
-			"Job %s completed but none of its %d pods succeeded or is left, so its outputs cannot be read", job.Name, len(pods.Items))
+	return newest
+}
+
+// actionSucceeded reports whether the pod's action container exited 0: the pod Succeeded, or
+// the kubelet already reports the container's end (the phase can follow in a later update).
+// With restartPolicy Never and one container, both mean the same run.
+func actionSucceeded(pod *corev1.Pod) bool {
+	if pod.Status.Phase == corev1.PodSucceeded {
+		return true
 	}
-	return found, nil
+	if pod.Status.Phase == corev1.PodFailed || !pod.DeletionTimestamp.IsZero() {
+		return false
+	}
+	for _, st := range pod.Status.ContainerStatuses {
+		if st.Name == actionjob.ContainerName && st.State.Terminated != nil {
+			return st.State.Terminated.ExitCode == 0
+		}
+	}
+	return false
 }

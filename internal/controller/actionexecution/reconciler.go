@@ -46,8 +46,7 @@ type Reconciler struct {
 	// APIReader reads past the cache, for the rare lookups of objects the controller does not
 	// watch (an existing ServiceAccount or Role after AlreadyExists).
 	APIReader client.Reader
-	// KubeClient reads what the cache does not hold: the pods of a finished Job and their logs.
-	// Pods are listed only when a Job finishes, so no cluster-wide pod informer is needed.
+	// KubeClient reads what no cache holds: the logs of a finished pod.
 	KubeClient kubernetes.Interface
 	// Verifier checks image signatures; built once from the process's registry options.
 	Verifier ImageVerifier

@@ -3,6 +3,7 @@ package actionexecution_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -213,7 +214,7 @@ func TestActionExecution_mirrorsAFinishedJob(t *testing.T) {
 			finishPod(t, job, corev1.PodFailed, 1, "")
 			completeJob(t, job)
 		},
-		wantReason: executionv1alpha1.OutputInvalidReason, wantInMsg: "none of its 1 pods succeeded",
+		wantReason: executionv1alpha1.OutputInvalidReason, wantInMsg: "none of its pods succeeded",
 	}, {
 		name: "a completed Job with an output the contract does not declare ends the run with OutputInvalid",
 		finish: func(t *testing.T, job *batchv1.Job) {
@@ -236,6 +237,61 @@ func TestActionExecution_mirrorsAFinishedJob(t *testing.T) {
 			g.Expect(failed.Status.CompletionTime).NotTo(BeNil())
 		})
 	}
+}
+
+// The pod watch ends a run when its pod succeeds, without waiting for the Job controller (which
+// completes the Job a second or more later), while a failed pod leaves the verdict to the Job:
+// its pod failure policy may ignore the failure (a disruption) and start another pod.
+func TestActionExecution_aSucceededPodEndsTheRunBeforeTheJobCompletes(t *testing.T) {
+	s := newScaleSetup(t)
+	s.cp.startManager(t)
+
+	t.Run("a succeeded pod: Succeeded with its outputs, the Job still running", func(t *testing.T) {
+		g := NewWithT(t)
+		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
+		create(t, ae)
+		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
+		job := jobOf(t, ae)
+		finishPod(t, job, corev1.PodSucceeded, 0, `{"previousReplicas":7}`)
+		done := waitForPhase(t, ae, executionv1alpha1.PhaseSucceeded)
+		g.Expect(string(done.Status.Outputs.Raw)).To(MatchJSON(`{"previousReplicas":7}`))
+		g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(job), job)).To(Succeed())
+		g.Expect(job.Status.Conditions).To(BeEmpty(), "the run ended before the Job did")
+	})
+	t.Run("a container that exited 0 before the pod's phase says so: Succeeded", func(t *testing.T) {
+		g := NewWithT(t)
+		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
+		create(t, ae)
+		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
+		finishPod(t, jobOf(t, ae), corev1.PodRunning, 0, `{"previousReplicas":8}`)
+		done := waitForPhase(t, ae, executionv1alpha1.PhaseSucceeded)
+		g.Expect(string(done.Status.Outputs.Raw)).To(MatchJSON(`{"previousReplicas":8}`))
+	})
+	t.Run("a succeeded pod with outputs the contract rejects: OutputInvalid, the Job still running", func(t *testing.T) {
+		g := NewWithT(t)
+		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
+		create(t, ae)
+		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
+		finishPod(t, jobOf(t, ae), corev1.PodSucceeded, 0, `{"previousReplicas":"two"}`)
+		failed := waitForPhase(t, ae, executionv1alpha1.PhaseFailed)
+		g.Expect(condition(failed, executionv1alpha1.ReadyCondition)).To(HaveField("Reason", executionv1alpha1.OutputInvalidReason))
+	})
+	t.Run("a failed pod: still Running until the Job says it failed", func(t *testing.T) {
+		g := NewWithT(t)
+		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
+		create(t, ae)
+		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
+		job := jobOf(t, ae)
+		finishPod(t, job, corev1.PodFailed, 1, "")
+		g.Consistently(func() executionv1alpha1.ActionExecutionPhase {
+			got := &executionv1alpha1.ActionExecution{}
+			g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(ae), got)).To(Succeed())
+			return got.Status.Phase
+		}, 2*time.Second, poll).Should(Equal(executionv1alpha1.PhaseRunning))
+		failJob(t, job, batchv1.JobReasonBackoffLimitExceeded, "Job has reached the specified backoff limit")
+		failed := waitForPhase(t, ae, executionv1alpha1.PhaseFailed)
+		g.Expect(condition(failed, executionv1alpha1.ReadyCondition)).To(HaveField("Reason", executionv1alpha1.JobFailedReason))
+	})
 }
 
 func TestActionExecution_restartedManagerFindsItsJobInsteadOfCreatingAnother(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/time/rate"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -27,7 +28,8 @@ type ReconcilerOptions struct {
 }
 
 // SetupWithManager registers the reconciler. It watches ActionExecutions, the Jobs they own
-// (a Job's status change is what moves a run forward), and the ConfigMaps and Secrets of the
+// (a Job's status change is what moves a run forward), their pods (a succeeded pod ends its run
+// before the Job controller completes the Job), and the ConfigMaps and Secrets of the
 // controller's namespace (the action registry and the trust material it references), whose
 // changes requeue every run not yet launched, so that a registry edit or a new key applies within
 // seconds.
@@ -36,6 +38,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, opts ReconcilerOptions) 
 		Named(ControllerName).
 		For(&executionv1alpha1.ActionExecution{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&batchv1.Job{}).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.runOfPod),
+			builder.WithPredicates(predicate.NewPredicateFuncs(podSucceeded))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.unlaunchedRuns),
 			builder.WithPredicates(predicate.NewPredicateFuncs(r.inOwnNamespace))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.unlaunchedRuns),
@@ -81,4 +85,29 @@ func (r *Reconciler) unlaunchedRuns(ctx context.Context, _ client.Object) []reco
 		}
 	}
 	return reqs
+}
+
+// podSucceeded selects the pod events that can end a run: those of a pod whose action container
+// succeeded. The manager caches only the pods Kubernaut's Jobs create (by label).
+func podSucceeded(obj client.Object) bool {
+	pod, ok := obj.(*corev1.Pod)
+	return ok && actionSucceeded(pod)
+}
+
+// runOfPod maps a Job's pod to the ActionExecution that owns the Job: pod → Job (its controller)
+// → ActionExecution (the Job's controller), the Job read from the cache.
+func (r *Reconciler) runOfPod(ctx context.Context, obj client.Object) []reconcile.Request {
+	owner := metav1.GetControllerOf(obj)
+	if owner == nil || owner.Kind != "Job" || owner.APIVersion != batchv1.SchemeGroupVersion.String() {
+		return nil
+	}
+	job := &batchv1.Job{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: obj.GetNamespace(), Name: owner.Name}, job); err != nil {
+		return nil
+	}
+	run := metav1.GetControllerOf(job)
+	if run == nil || run.Kind != "ActionExecution" || run.APIVersion != executionv1alpha1.GroupVersion.String() {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: job.Namespace, Name: run.Name}}}
 }

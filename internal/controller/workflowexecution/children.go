@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -100,6 +101,31 @@ func observe(st *workflowv1alpha1.StepStatus, spec *workflowv1alpha1.WorkflowSte
 		st.Message = fmt.Sprintf("Attempt %d failed (%s: %s); attempt %d of %d starts at %s",
 			st.Attempts, reason, message, st.Attempts+1, spec.Retries+1, retryAt.UTC().Format(time.RFC3339))
 	}
+}
+
+// failDeletedChildren fails each running step whose ActionExecution is gone: deleted by someone
+// else, since the controller deletes a running child only when it stops the step. The cache
+// cannot tell a child that is gone from one just created whose watch event has not arrived, so
+// a child missing from the cache is looked up on the API server before the step fails.
+func (e *JobEngine) failDeletedChildren(ctx context.Context, obj *workflowv1alpha1.WorkflowExecution, kids children, now time.Time) error {
+	for i := range obj.Status.Steps {
+		st := &obj.Status.Steps[i]
+		if st.Phase != workflowv1alpha1.StepRunning || st.Attempts == 0 || kids[st.Name][st.Attempts] != nil {
+			continue
+		}
+		key := client.ObjectKey{Namespace: obj.Namespace, Name: childName(obj, st.Name, st.Attempts)}
+		err := e.APIReader.Get(ctx, key, &executionv1alpha1.ActionExecution{})
+		if !apierrors.IsNotFound(err) {
+			if err != nil {
+				return fmt.Errorf("looking up ActionExecution %s of step %s: %w", key, st.Name, err)
+			}
+			continue // in the API server, not yet in the cache: its watch event follows
+		}
+		finish(st, workflowv1alpha1.StepFailed, workflowv1alpha1.ChildDeletedReason, fmt.Sprintf(
+			"ActionExecution %s of attempt %d was deleted while it ran; its outcome is unknown, so the step is not retried",
+			key.Name, st.Attempts), now)
+	}
+	return nil
 }
 
 // recordChild copies what the child verified and ran into the step's status.

@@ -176,6 +176,30 @@ func TestWorkflowExecution_cancelStopsRunningStepsAndCancelsTheRest(t *testing.T
 	}, eventually, poll).Should(Succeed())
 }
 
+// A running step whose ActionExecution someone deletes fails at once (it used to wait for the
+// workflow's timeout) and is not retried, even with retries left; fail fast then applies.
+func TestWorkflowExecution_failsAStepWhoseActionExecutionIsDeletedWhileItRuns(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t, "deleted")
+	h.start(t)
+	first := step("first", "")
+	first.Retries = 2
+	wfe := newWorkflow(h.ns, "deleted", first, step("second", "", "first"))
+	create(t, wfe)
+	child := waitForChild(t, wfe, "first", 1)
+	runChild(t, child, h.clock.Now())
+	waitForStep(t, wfe, "first", workflowv1alpha1.StepRunning)
+
+	g.Expect(env.Client.Delete(context.Background(), child)).To(Succeed())
+	done := waitForPhase(t, wfe, workflowv1alpha1.WorkflowFailed)
+	g.Expect(done.Status.FailedStep).To(Equal("first"))
+	g.Expect(done.Status.StepStatus("first")).To(And(
+		HaveField("Phase", workflowv1alpha1.StepFailed), HaveField("Reason", workflowv1alpha1.ChildDeletedReason),
+		HaveField("Attempts", int32(1)), HaveField("Message", ContainSubstring(child.Name+" of attempt 1 was deleted while it ran"))))
+	g.Expect(done.Status.StepStatus("second")).To(HaveField("Phase", workflowv1alpha1.StepSkipped))
+	g.Expect(children(t, wfe)).To(BeEmpty(), "no second attempt was started")
+}
+
 // expectDeleted waits until the ActionExecution is gone (envtest has no garbage collector, and
 // the ActionExecution has no finalizer here, so a deletion is immediate).
 func expectDeleted(t testing.TB, ae *executionv1alpha1.ActionExecution) {

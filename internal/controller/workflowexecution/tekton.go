@@ -75,6 +75,8 @@ func (e *TektonEngine) pipelineRun(ctx context.Context, obj *workflowv1alpha1.Wo
 			// Read past the cache to tell which.
 			if err := e.APIReader.Get(ctx, key, pr); err == nil {
 				break
+			} else if !apierrors.IsNotFound(err) {
+				return nil, fmt.Errorf("reading PipelineRun %s past the cache: %w", key, err)
 			}
 			return nil, fail(workflowv1alpha1.ReadyCondition, workflowv1alpha1.StepFailedReason,
 				"PipelineRun %s was deleted while the workflow ran", key.Name)
