@@ -41,8 +41,8 @@ func parseFlags(args []string, getenv func(string) string) (manager.Options, *za
 	fs.StringVar(&opts.MetricsBindAddress, "metrics-bind-address", opts.MetricsBindAddress, "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&opts.HealthProbeBindAddress, "health-probe-bind-address", opts.HealthProbeBindAddress, "Address of the /healthz and /readyz endpoints; 0 disables them.")
 	fs.BoolVar(&opts.LeaderElect, "leader-elect", opts.LeaderElect, "Elect a leader so that only one replica reconciles at a time.")
-	qps := fs.Float64("kube-api-qps", float64(opts.QPS), "Queries per second to the Kubernetes API server (ADR-020).")
-	fs.IntVar(&opts.Burst, "kube-api-burst", opts.Burst, "Burst of queries to the Kubernetes API server (ADR-020).")
+	qps := fs.Float64("kube-api-qps", float64(opts.QPS), "Queries per second to the Kubernetes API server, per API client: one per resource type, as in client-go and controller-runtime (ADR-020).")
+	fs.IntVar(&opts.Burst, "kube-api-burst", opts.Burst, "Burst of queries to the Kubernetes API server, per API client (ADR-020).")
 	fs.IntVar(&opts.MaxConcurrentReconciles, "max-concurrent-reconciles", opts.MaxConcurrentReconciles, "ActionExecutions reconciled at once.")
 	fs.IntVar(&opts.MaxConcurrentWorkflowReconciles, "max-concurrent-workflow-reconciles", opts.MaxConcurrentWorkflowReconciles,
 		"WorkflowExecutions reconciled at once (each workflow by one worker at a time).")

@@ -140,7 +140,7 @@ const (
 	PhaseVerifying ActionExecutionPhase = "Verifying"
 	// PhaseRunning: the Job exists and has not finished.
 	PhaseRunning ActionExecutionPhase = "Running"
-	// PhaseSucceeded: the Job completed and its outputs are valid. Terminal.
+	// PhaseSucceeded: the action's pod succeeded and its outputs are valid. Terminal.
 	PhaseSucceeded ActionExecutionPhase = "Succeeded"
 	// PhaseFailed: refused before launch, or the Job failed, timed out or wrote invalid outputs.
 	// The Ready condition's reason says which. Terminal.

@@ -101,9 +101,7 @@ func controlledBy(obj metav1.Object, uid types.UID) bool {
 // deleteFinishedStepPods deletes the PipelineRun's finished step pods that mount the claim, so
 // that the pvc-protection finalizer lets the claim go. Tekton replaces the managed-by label it
 // copies from the PipelineRun with its own (app.kubernetes.io/managed-by: tekton-pipelines), so
-// its pods are found by the PipelineRun label it sets on them instead, past the cache. A pod
-// whose containers have all terminated is finished too: Tekton completes a TaskRun from the
-// container states, and the workflow can end before the kubelet reports the pod's phase.
+// its pods are found by the PipelineRun label it sets on them instead, past the cache.
 func (e *TektonEngine) deleteFinishedStepPods(ctx context.Context, pipelineRun string, claim client.ObjectKey) error {
 	var pods corev1.PodList
 	if err := e.APIReader.List(ctx, &pods, client.InNamespace(claim.Namespace),
@@ -112,7 +110,7 @@ func (e *TektonEngine) deleteFinishedStepPods(ctx context.Context, pipelineRun s
 	}
 	for i := range pods.Items {
 		pod := &pods.Items[i]
-		if !(podFinished(pod) || containersTerminated(pod)) || !mountsClaim(pod, claim.Name) {
+		if !podFinished(pod) || !mountsClaim(pod, claim.Name) {
 			continue
 		}
 		if err := e.Client.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
@@ -122,15 +120,3 @@ func (e *TektonEngine) deleteFinishedStepPods(ctx context.Context, pipelineRun s
 	return nil
 }
 
-// containersTerminated reports whether every container of the pod has terminated.
-func containersTerminated(pod *corev1.Pod) bool {
-	if len(pod.Status.ContainerStatuses) == 0 {
-		return false
-	}
-	for _, cs := range pod.Status.ContainerStatuses {
-		if cs.State.Terminated == nil {
-			return false
-		}
-	}
-	return true
-}

@@ -150,8 +150,8 @@ func workspaceReleased(obj *workflowv1alpha1.WorkflowExecution) bool {
 }
 
 // deleteFinishedPodsMounting deletes the finished pods Kubernaut created that mount the claim, so
-// the pvc-protection finalizer lets the claim go. Pods are listed past the cache (the manager
-// caches no pods), once per workflow.
+// the pvc-protection finalizer lets the claim go. Pods are listed past the cache, once per
+// workflow: the cache may not have the last step's pod's end yet.
 func deleteFinishedPodsMounting(ctx context.Context, c client.Client, r client.Reader, claim client.ObjectKey) error {
 	var pods corev1.PodList
 	if err := r.List(ctx, &pods, client.InNamespace(claim.Namespace), client.MatchingLabels{labelManagedBy: managedBy}); err != nil {
@@ -169,8 +169,25 @@ func deleteFinishedPodsMounting(ctx context.Context, c client.Client, r client.R
 	return nil
 }
 
+// podFinished reports whether the pod ran to its end: its phase says so, or every container has
+// terminated. A step can end on the container's end alone (the ActionExecution controller ends a
+// run when its action container exits 0, and Tekton completes a TaskRun from the container
+// states), so the workflow can end before the kubelet reports the pod's phase.
 func podFinished(pod *corev1.Pod) bool {
-	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed || containersTerminated(pod)
+}
+
+// containersTerminated reports whether every container of the pod has terminated.
+func containersTerminated(pod *corev1.Pod) bool {
+	if len(pod.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.State.Terminated == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func mountsClaim(pod *corev1.Pod, claim string) bool {
