@@ -45,6 +45,7 @@ var (
 	percentBounds         = intBounds{0, 100}
 	stepTimeoutBounds     = durationBounds{time.Second, 24 * time.Hour}
 	workflowTimeoutBounds = durationBounds{time.Second, 7 * 24 * time.Hour}
+	retentionBounds       = durationBounds{0, 365 * 24 * time.Hour}
 	backoffBaseBounds     = durationBounds{100 * time.Millisecond, time.Hour}
 	backoffCapBounds      = durationBounds{100 * time.Millisecond, 24 * time.Hour}
 )
@@ -57,7 +58,7 @@ type durationBounds struct{ lo, hi time.Duration }
 var keys = []string{
 	KeyMaxParallelSteps, KeyRetryBackoffBase, KeyRetryBackoffCap, KeyStepTimeout,
 	KeyTektonEnabled, KeyTektonMinSteps, KeyTektonPercent, KeyTektonWorkflowTypes,
-	KeyWorkflowTimeout, KeyWorkspaceAccessMode, KeyWorkspaceSize, KeyWorkspaceClass,
+	KeyWorkflowRetention, KeyWorkflowTimeout, KeyWorkspaceAccessMode, KeyWorkspaceSize, KeyWorkspaceClass,
 }
 
 // Keys returns every known data key, sorted.
@@ -79,6 +80,8 @@ func (s *Settings) apply(key, v string) error {
 		return durationIn(v, stepTimeoutBounds, &s.StepTimeout)
 	case KeyWorkflowTimeout:
 		return durationIn(v, workflowTimeoutBounds, &s.WorkflowTimeout)
+	case KeyWorkflowRetention:
+		return durationIn(v, retentionBounds, &s.WorkflowRetention)
 	case KeyRetryBackoffBase:
 		return durationIn(v, backoffBaseBounds, &s.Retry.Base)
 	case KeyRetryBackoffCap:

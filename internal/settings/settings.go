@@ -30,6 +30,7 @@ const (
 	KeyTektonWorkflowTypes = "tekton.workflowTypes"
 	KeyTektonMinSteps      = "tekton.minSteps"
 	KeyTektonPercent       = "tekton.percent"
+	KeyWorkflowRetention   = "workflow.retention"
 )
 
 // Settings are the controller-wide defaults and limits. A workflow's own fields (for example
@@ -43,6 +44,9 @@ type Settings struct {
 	StepTimeout time.Duration
 	// WorkflowTimeout is the default time a whole workflow may run, 1s to 7 days.
 	WorkflowTimeout time.Duration
+	// WorkflowRetention is how long a finished workflow is kept, counted from its completion
+	// time; then it is deleted with its ActionExecutions, Jobs and pods. 0 keeps it forever.
+	WorkflowRetention time.Duration
 	// Retry is the backoff between attempts of a step with retries.
 	Retry RetrySettings
 	// Tekton routes workflows to the Tekton engine (DESIGN D8).
@@ -88,9 +92,10 @@ func Defaults() Settings {
 			Size:       resource.MustParse("1Gi"),
 			AccessMode: corev1.ReadWriteOnce,
 		},
-		StepTimeout:     5 * time.Minute,
-		WorkflowTimeout: 30 * time.Minute,
-		Retry:           RetrySettings{Base: 10 * time.Second, Cap: 5 * time.Minute},
+		StepTimeout:       5 * time.Minute,
+		WorkflowTimeout:   30 * time.Minute,
+		WorkflowRetention: 24 * time.Hour,
+		Retry:             RetrySettings{Base: 10 * time.Second, Cap: 5 * time.Minute},
 	}
 }
 

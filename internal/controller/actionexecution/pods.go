@@ -73,10 +73,8 @@ func (r *Reconciler) logTail(ctx context.Context, pod *corev1.Pod) ([]byte, erro
 	return data[max(0, len(data)-actionjob.LogTailBytes):], nil
 }
 
-// succeededPod returns the Job's newest pod whose action container succeeded, or nil. The
-// reader is the cache while the Job runs (the pod watch brings the pod's end sooner than the Job
-// controller completes the Job), and the API server once the Job completed, when the pod must be
-// found even if its watch event has not arrived yet.
+// succeededPod returns the Job's newest pod whose action container succeeded, or nil, as reader
+// (the cache or the API server) sees them.
 func succeededPod(ctx context.Context, reader client.Reader, job *batchv1.Job) (*corev1.Pod, error) {
 	pods, err := jobPods(ctx, reader, job)
 	if err != nil {
@@ -85,12 +83,14 @@ func succeededPod(ctx context.Context, reader client.Reader, job *batchv1.Job) (
 	return newestPod(pods, actionSucceeded), nil
 }
 
-// completedJobPod returns the succeeded pod of a Job that completed, read from the API server. A
-// completed Job whose pod is gone has no outputs left to read.
+// completedJobPod returns the succeeded pod of a Job that completed: from the cache, else from
+// the API server (the pod's watch event may not have arrived yet). A completed Job whose pod is
+// gone has no outputs left to read.
 func (r *Reconciler) completedJobPod(ctx context.Context, job *batchv1.Job) (*corev1.Pod, error) {
-	pod, err := succeededPod(ctx, r.APIReader, job)
-	if err != nil || pod != nil {
-		return pod, err
+	for _, reader := range []client.Reader{r.Client, r.APIReader} {
+		if pod, err := succeededPod(ctx, reader, job); err != nil || pod != nil {
+			return pod, err
+		}
 	}
 	return nil, refuse("", executionv1alpha1.OutputInvalidReason,
 		"Job %s completed but none of its pods succeeded or is left, so its outputs cannot be read", job.Name)

@@ -89,8 +89,8 @@ type step func(ctx context.Context, run *run) error
 
 // Reconcile implements reconcile.Reconciler. Its prologue is fixed: get the workflow; a deleted
 // one needs nothing (owner references delete its ActionExecutions and its workspace); a finished
-// one only makes sure its workspace is released; otherwise the steps run, with one deferred
-// status patch that records whatever they decided.
+// one only makes sure its workspace is released, and is deleted once its retention has passed;
+// otherwise the steps run, with one deferred status write that records whatever they decided.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
 	obj, err := r.freshWorkflow(ctx, req.NamespacedName)
 	switch {
@@ -107,9 +107,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}()
 	if obj.Status.Phase.IsFinished() {
 		err = r.reconcileRelease(ctx, run)
-		return resultFor(run, err)
+	} else {
+		err = r.reconcile(ctx, run)
 	}
-	err = r.reconcile(ctx, run)
+	if err == nil && run.finished() {
+		return r.retain(ctx, run)
+	}
 	return resultFor(run, err)
 }
 

@@ -1,0 +1,66 @@
+package workflowexecution_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
+	"github.com/kubernaut/kubernaut/internal/settings"
+)
+
+// A finished workflow is kept for workflow.retention after its completion, then deleted (its
+// children follow through owner references; envtest has no garbage collector to show that).
+// A running workflow is never deleted, however old, and retention 0 keeps finished ones.
+func TestWorkflowExecution_deletesAFinishedWorkflowAfterItsRetention(t *testing.T) {
+	h := newHarness(t, "retention")
+	s := settings.Defaults()
+	s.WorkflowRetention = 2 * time.Second
+	h.settings = settings.NewStore(s)
+	h.start(t)
+
+	running := newWorkflow(h.ns, "running", step("long", ""))
+	create(t, running)
+	waitForChild(t, running, "long", 1)
+	done := newWorkflow(h.ns, "done", step("quick", ""))
+	create(t, done)
+	succeedChild(t, waitForChild(t, done, "quick", 1), `{}`, h.clock.Now())
+	waitForPhase(t, done, workflowv1alpha1.WorkflowCompleted)
+
+	g := NewWithT(t)
+	g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(done), done)).To(Succeed(),
+		"kept while its retention has not passed (the fake clock has not moved)")
+	h.clock.Step(3 * time.Second)
+	g.Eventually(func() bool {
+		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(done), &workflowv1alpha1.WorkflowExecution{})
+		return apierrors.IsNotFound(err)
+	}, eventually, poll).Should(BeTrue(), "deleted once its retention passed")
+	g.Eventually(func(g Gomega) {
+		g.Expect(eventReasons(g, done)).To(ContainElement("RetentionExpired"))
+	}, eventually, poll).Should(Succeed())
+	poke(t, running)
+	g.Consistently(func() error {
+		return env.Client.Get(context.Background(), client.ObjectKeyFromObject(running), &workflowv1alpha1.WorkflowExecution{})
+	}, 2*time.Second, poll).Should(Succeed(), "a running workflow is never deleted by retention")
+}
+
+func TestWorkflowExecution_retentionZeroKeepsFinishedWorkflows(t *testing.T) {
+	h := newHarness(t, "keep")
+	s := settings.Defaults()
+	s.WorkflowRetention = 0
+	h.settings = settings.NewStore(s)
+	h.start(t)
+	wfe := newWorkflow(h.ns, "kept", step("quick", ""))
+	create(t, wfe)
+	succeedChild(t, waitForChild(t, wfe, "quick", 1), `{}`, h.clock.Now())
+	waitForPhase(t, wfe, workflowv1alpha1.WorkflowCompleted)
+	h.clock.Step(400 * 24 * time.Hour)
+	poke(t, wfe)
+	NewWithT(t).Consistently(func() error {
+		return env.Client.Get(context.Background(), client.ObjectKeyFromObject(wfe), &workflowv1alpha1.WorkflowExecution{})
+	}, 2*time.Second, poll).Should(Succeed())
+}
