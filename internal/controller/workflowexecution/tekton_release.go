@@ -119,4 +119,3 @@ func (e *TektonEngine) deleteFinishedStepPods(ctx context.Context, pipelineRun s
 	}
 	return nil
 }
-
