@@ -46,6 +46,8 @@ func parseFlags(args []string, getenv func(string) string) (manager.Options, *za
 	fs.IntVar(&opts.MaxConcurrentReconciles, "max-concurrent-reconciles", opts.MaxConcurrentReconciles, "ActionExecutions reconciled at once.")
 	fs.IntVar(&opts.MaxConcurrentWorkflowReconciles, "max-concurrent-workflow-reconciles", opts.MaxConcurrentWorkflowReconciles,
 		"WorkflowExecutions reconciled at once (each workflow by one worker at a time).")
+	fs.DurationVar(&opts.TektonRecheckInterval, "tekton-recheck-interval", opts.TektonRecheckInterval,
+		"How often to look for Tekton being installed or removed; the manager then exits to be restarted with the right engines. 0 disables.")
 	fs.StringVar(&opts.CeilingClusterRole, "action-ceiling-clusterrole", opts.CeilingClusterRole,
 		"ClusterRole bounding the permissions any action may be granted; read at start.")
 	fs.Func("setting", "A kubernaut-config setting as KEY=VALUE, winning over the ConfigMap's (e.g. --setting maxParallelSteps=10); repeat for several.",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -32,12 +33,14 @@ func TestParseFlags(t *testing.T) {
 		name: "flags override the environment and the defaults",
 		args: []string{"--namespace=team", "--leader-elect=false", "--kube-api-qps=50", "--kube-api-burst=80",
 			"--max-concurrent-reconciles=8", "--max-concurrent-workflow-reconciles=4", "--metrics-bind-address=0",
-			"--watch-namespace=a", "--watch-namespace=b", "--setting=maxParallelSteps=10", "--setting", "step.timeout=2m"},
+			"--watch-namespace=a", "--watch-namespace=b", "--setting=maxParallelSteps=10", "--setting", "step.timeout=2m",
+			"--tekton-recheck-interval=1m"},
 		env: map[string]string{"POD_NAMESPACE": "ops"},
 		want: withDefaults(func(o *manager.Options) {
 			o.Namespace, o.LeaderElect, o.QPS, o.Burst = "team", false, 50, 80
 			o.MaxConcurrentReconciles, o.MaxConcurrentWorkflowReconciles = 8, 4
 			o.MetricsBindAddress, o.WatchNamespaces = "0", []string{"a", "b"}
+			o.TektonRecheckInterval = time.Minute
 			o.SettingOverrides = map[string]string{"maxParallelSteps": "10", "step.timeout": "2m"}
 		}),
 	}} {

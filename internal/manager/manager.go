@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -47,7 +48,10 @@ const (
 	DefaultBurst              = 30
 	DefaultNamespace          = "kubernaut-system"
 	DefaultCeilingClusterRole = "kubernaut-action-ceiling"
-	LeaderElectionID          = "kubernaut-manager.kubernaut.ai"
+	// DefaultTektonRecheckInterval is how often the manager looks for Tekton being installed or
+	// removed: a discovery request per interval costs next to nothing.
+	DefaultTektonRecheckInterval = 30 * time.Second
+	LeaderElectionID             = "kubernaut-manager.kubernaut.ai"
 )
 
 // Options configure the manager. The zero value is not usable; start from DefaultOptions.
@@ -78,6 +82,10 @@ type Options struct {
 	WatchNamespaces []string
 	// CeilingClusterRole names the ClusterRole whose rules bound what any action may be granted.
 	CeilingClusterRole string
+	// TektonRecheckInterval is how often the manager asks whether Tekton's CRDs were installed
+	// or removed since it started; when they were, it stops with ErrTektonChanged so that its
+	// restart sets up the engines again. 0 never asks.
+	TektonRecheckInterval time.Duration
 	// Keychain authenticates registry reads for verification and contract loading; nil means
 	// the default keychain (docker config, then anonymous).
 	Keychain authn.Keychain
@@ -100,6 +108,7 @@ func DefaultOptions() Options {
 		MaxConcurrentReconciles:         1,
 		MaxConcurrentWorkflowReconciles: 1,
 		CeilingClusterRole:              DefaultCeilingClusterRole,
+		TektonRecheckInterval:           DefaultTektonRecheckInterval,
 	}
 }
 
@@ -166,6 +175,11 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 	}
 	if err := setupWorkflowControllers(ctx, mgr, opts, tektonInstalled); err != nil {
 		return nil, err
+	}
+	if opts.TektonRecheckInterval > 0 {
+		if err := mgr.Add(tektonWatch{cfg: cfg, installed: tektonInstalled, interval: opts.TektonRecheckInterval}); err != nil {
+			return nil, err
+		}
 	}
 	return mgr, nil
 }

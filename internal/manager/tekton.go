@@ -1,7 +1,10 @@
 package manager
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,10 +18,10 @@ import (
 )
 
 // tektonCRDsInstalled reports whether the API server serves Tekton's PipelineRuns and TaskRuns
-// (tekton.dev/v1). It is asked once, at start: the watches are set up then, and a watch of a
-// kind the API server does not know fails the manager. Installing Tekton later takes a restart
-// of the manager; until then workflows routed to Tekton run on Jobs, with reason
-// TektonUnavailable saying why.
+// (tekton.dev/v1). It is asked at start, when the watches are set up (a watch of a kind the API
+// server does not know fails the manager), and then again every TektonRecheckInterval by
+// tektonWatch, which stops the manager when the answer changes. Until then workflows routed to
+// Tekton run on Jobs, with reason TektonUnavailable saying why.
 func tektonCRDsInstalled(cfg *rest.Config) (bool, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
@@ -52,3 +55,45 @@ func engines(mgr ctrl.Manager, tektonInstalled bool) map[workflowv1alpha1.Engine
 	ctrl.Log.WithName("setup").Info("Workflow engines", "jobs", true, "tekton", tektonInstalled)
 	return e
 }
+
+// ErrTektonChanged ends the manager when Tekton's CRDs were installed or removed after it
+// started. The engines and the watches are set up once, at start, so the manager stops; the
+// Deployment's restart sets them up again for the cluster as it now is.
+var ErrTektonChanged = errors.New("Tekton's CRDs were installed or removed after the manager started")
+
+// tektonWatch asks the API server every interval whether it serves Tekton's kinds, and returns
+// ErrTektonChanged (which stops the manager) when the answer differs from the one at start. A
+// failed question is logged and asked again: an API server that is briefly unavailable is not a
+// reason to restart. It runs on every replica, leader or not.
+type tektonWatch struct {
+	cfg       *rest.Config
+	installed bool
+	interval  time.Duration
+}
+
+// Start implements manager.Runnable.
+func (w tektonWatch) Start(ctx context.Context) error {
+	log := ctrl.Log.WithName("tekton-watch")
+	ticker := time.NewTicker(w.interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+		installed, err := tektonCRDsInstalled(w.cfg)
+		if err != nil {
+			log.Error(err, "Could not ask whether Tekton is installed; asking again later")
+			continue
+		}
+		if installed != w.installed {
+			log.Info("Tekton's CRDs changed since start; stopping so that the restarted manager sets up its engines again",
+				"installedAtStart", w.installed, "installedNow", installed)
+			return fmt.Errorf("%w (installed at start: %t, now: %t)", ErrTektonChanged, w.installed, installed)
+		}
+	}
+}
+
+// NeedLeaderElection implements manager.LeaderElectionRunnable: every replica must restart.
+func (tektonWatch) NeedLeaderElection() bool { return false }

@@ -248,10 +248,7 @@ func TestActionExecution_aSucceededPodEndsTheRunBeforeTheJobCompletes(t *testing
 
 	t.Run("a succeeded pod: Succeeded with its outputs, the Job still running", func(t *testing.T) {
 		g := NewWithT(t)
-		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
-		create(t, ae)
-		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
-		job := jobOf(t, ae)
+		ae, job := startScaleRun(t, s)
 		finishPod(t, job, corev1.PodSucceeded, 0, `{"previousReplicas":7}`)
 		done := waitForPhase(t, ae, executionv1alpha1.PhaseSucceeded)
 		g.Expect(string(done.Status.Outputs.Raw)).To(MatchJSON(`{"previousReplicas":7}`))
@@ -260,28 +257,21 @@ func TestActionExecution_aSucceededPodEndsTheRunBeforeTheJobCompletes(t *testing
 	})
 	t.Run("a container that exited 0 before the pod's phase says so: Succeeded", func(t *testing.T) {
 		g := NewWithT(t)
-		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
-		create(t, ae)
-		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
-		finishPod(t, jobOf(t, ae), corev1.PodRunning, 0, `{"previousReplicas":8}`)
+		ae, job := startScaleRun(t, s)
+		finishPod(t, job, corev1.PodRunning, 0, `{"previousReplicas":8}`)
 		done := waitForPhase(t, ae, executionv1alpha1.PhaseSucceeded)
 		g.Expect(string(done.Status.Outputs.Raw)).To(MatchJSON(`{"previousReplicas":8}`))
 	})
 	t.Run("a succeeded pod with outputs the contract rejects: OutputInvalid, the Job still running", func(t *testing.T) {
 		g := NewWithT(t)
-		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
-		create(t, ae)
-		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
-		finishPod(t, jobOf(t, ae), corev1.PodSucceeded, 0, `{"previousReplicas":"two"}`)
+		ae, job := startScaleRun(t, s)
+		finishPod(t, job, corev1.PodSucceeded, 0, `{"previousReplicas":"two"}`)
 		failed := waitForPhase(t, ae, executionv1alpha1.PhaseFailed)
 		g.Expect(condition(failed, executionv1alpha1.ReadyCondition)).To(HaveField("Reason", executionv1alpha1.OutputInvalidReason))
 	})
 	t.Run("a failed pod: still Running until the Job says it failed", func(t *testing.T) {
 		g := NewWithT(t)
-		ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
-		create(t, ae)
-		waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
-		job := jobOf(t, ae)
+		ae, job := startScaleRun(t, s)
 		finishPod(t, job, corev1.PodFailed, 1, "")
 		g.Consistently(func() executionv1alpha1.ActionExecutionPhase {
 			got := &executionv1alpha1.ActionExecution{}
@@ -292,6 +282,15 @@ func TestActionExecution_aSucceededPodEndsTheRunBeforeTheJobCompletes(t *testing
 		failed := waitForPhase(t, ae, executionv1alpha1.PhaseFailed)
 		g.Expect(condition(failed, executionv1alpha1.ReadyCondition)).To(HaveField("Reason", executionv1alpha1.JobFailedReason))
 	})
+}
+
+// startScaleRun creates a run of the scale action and returns it with its Job, once Running.
+func startScaleRun(t *testing.T, s *actionSetup) (*executionv1alpha1.ActionExecution, *batchv1.Job) {
+	t.Helper()
+	ae := newActionExecution(s.ns, "test/scale", `{"deployment":"web"}`)
+	create(t, ae)
+	waitForPhase(t, ae, executionv1alpha1.PhaseRunning)
+	return ae, jobOf(t, ae)
 }
 
 func TestActionExecution_restartedManagerFindsItsJobInsteadOfCreatingAnother(t *testing.T) {
