@@ -152,6 +152,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (ctrl.Manager, err
 		LeaderElection:          opts.LeaderElect,
 		LeaderElectionID:        LeaderElectionID,
 		LeaderElectionNamespace: opts.Namespace,
+		// cmd/manager exits as soon as the manager stops, so stepping down at once is safe, and
+		// the next leader (a restarted or upgraded pod) need not wait for the lease to expire.
+		LeaderElectionReleaseOnCancel: true,
 		// Secrets and ConfigMaps are read only in the controller's own namespace; caching them
 		// cluster-wide would need cluster-wide read access to every Secret.
 		Cache:      cacheOptions(opts, tektonInstalled),
