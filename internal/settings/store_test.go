@@ -64,3 +64,34 @@ func TestZeroStoreLoadsDefaults(t *testing.T) {
 		t.Errorf("zero Store Load (-want +got):\n%s", diff)
 	}
 }
+
+func TestStoreNotifiesSubscribersOfChangesOnly(t *testing.T) {
+	store := NewStore(Defaults())
+	changes := store.Subscribe()
+	pending := func() bool {
+		select {
+		case <-changes:
+			return true
+		default:
+			return false
+		}
+	}
+	store.Set(Defaults())
+	if pending() {
+		t.Error("setting equal settings notified the subscriber")
+	}
+	more := Defaults()
+	more.MaxParallelSteps = 9
+	store.Set(more)
+	more.MaxParallelSteps = 10
+	store.Set(more)
+	if !pending() {
+		t.Fatal("a change did not notify the subscriber")
+	}
+	if pending() {
+		t.Error("two changes while one notification was pending gave two notifications, want them folded into one")
+	}
+	if got := store.Load().MaxParallelSteps; got != 10 {
+		t.Errorf("Load after the notification = %d parallel steps, want the latest, 10", got)
+	}
+}

@@ -12,15 +12,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// retentionRecheck bounds how long a finished workflow goes unlooked-at while it is kept, so
-// that a shorter workflow.retention set in kubernaut-config applies within that time.
-const retentionRecheck = time.Hour
-
 // retentionEventReason is the reason of the event announcing a deletion by retention.
 const retentionEventReason = "RetentionExpired"
 
 // retain deletes a finished workflow once workflow.retention has passed since its completion,
-// and otherwise asks to look again when it will have (at most retentionRecheck from now).
+// and otherwise asks to look again when it will have (a change of the setting reconciles every
+// workflow anyway).
 // Finished workflows would otherwise pile up: each one kept costs etcd and every cache holding
 // it (the manager's too) its ActionExecutions, Jobs and pods. The deletion is a background one:
 // the garbage collector then deletes the children through their owner references.
@@ -35,7 +32,7 @@ func (r *Reconciler) retain(ctx context.Context, run *run) (ctrl.Result, error) 
 	}
 	left := completed.Add(retention).Sub(r.Clock.Now())
 	if left > 0 {
-		return ctrl.Result{RequeueAfter: min(left, retentionRecheck)}, nil
+		return ctrl.Result{RequeueAfter: left}, nil
 	}
 	err := r.Client.Delete(ctx, obj, client.Preconditions{UID: &obj.UID},
 		client.PropagationPolicy(metav1.DeletePropagationBackground))

@@ -64,3 +64,43 @@ func TestWorkflowExecution_retentionZeroKeepsFinishedWorkflows(t *testing.T) {
 		return env.Client.Get(context.Background(), client.ObjectKeyFromObject(wfe), &workflowv1alpha1.WorkflowExecution{})
 	}, 2*time.Second, poll).Should(Succeed())
 }
+
+// A change of kubernaut-config reconciles every workflow: a running one starts the steps a
+// higher maxParallelSteps now allows, and a finished one is deleted when a shorter retention has
+// already passed, with no other event to wake either.
+func TestWorkflowExecution_aSettingsChangeAppliesToExistingWorkflows(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t, "settings")
+	s := settings.Defaults()
+	s.MaxParallelSteps = 1
+	h.settings = settings.NewStore(s)
+	h.start(t)
+
+	finished := newWorkflow(h.ns, "finished", step("quick", ""))
+	create(t, finished)
+	succeedChild(t, waitForChild(t, finished, "quick", 1), `{}`, h.clock.Now())
+	waitForPhase(t, finished, workflowv1alpha1.WorkflowCompleted)
+	wide := newWorkflow(h.ns, "wide", step("a", ""), step("b", ""), step("c", ""))
+	create(t, wide)
+	g.Eventually(func() []string { return childNames(t, wide) }, eventually, poll).Should(HaveLen(1))
+
+	h.clock.Step(2 * time.Minute) // past the new retention, within the workflow timeout (30m)
+	s.MaxParallelSteps = 3
+	s.WorkflowRetention = time.Minute
+	h.settings.Set(s)
+	g.Eventually(func() []string { return childNames(t, wide) }, eventually, poll).Should(HaveLen(3),
+		"the two waiting steps started once the limit was raised")
+	g.Eventually(func() bool {
+		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(finished), &workflowv1alpha1.WorkflowExecution{})
+		return apierrors.IsNotFound(err)
+	}, eventually, poll).Should(BeTrue(), "the finished workflow is past the new retention")
+}
+
+// childNames names the ActionExecutions of a workflow.
+func childNames(t testing.TB, wfe *workflowv1alpha1.WorkflowExecution) []string {
+	var names []string
+	for _, c := range children(t, wfe) {
+		names = append(names, c.Name)
+	}
+	return names
+}
