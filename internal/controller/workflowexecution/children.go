@@ -3,6 +3,7 @@ package workflowexecution
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -104,13 +105,17 @@ func observe(st *workflowv1alpha1.StepStatus, spec *workflowv1alpha1.WorkflowSte
 }
 
 // failDeletedChildren fails each running step whose ActionExecution is gone: deleted by someone
-// else, since the controller deletes a running child only when it stops the step. The cache
-// cannot tell a child that is gone from one just created whose watch event has not arrived, so
-// a child missing from the cache is looked up on the API server before the step fails.
-func (e *JobEngine) failDeletedChildren(ctx context.Context, obj *workflowv1alpha1.WorkflowExecution, kids children, now time.Time) error {
+// else, since the controller deletes a running child only when it stops the step (cancel or
+// deadline). The steps in stopping are left alone: this reconcile stops them anyway, and their
+// child may be gone because an earlier reconcile stopped them and lost its status write. The
+// cache cannot tell a child that is gone from one just created whose watch event has not
+// arrived, so a child missing from the cache is looked up on the API server before the step
+// fails.
+func (e *JobEngine) failDeletedChildren(ctx context.Context, obj *workflowv1alpha1.WorkflowExecution, kids children, stopping []string, now time.Time) error {
 	for i := range obj.Status.Steps {
 		st := &obj.Status.Steps[i]
-		if st.Phase != workflowv1alpha1.StepRunning || st.Attempts == 0 || kids[st.Name][st.Attempts] != nil {
+		if st.Phase != workflowv1alpha1.StepRunning || st.Attempts == 0 || kids[st.Name][st.Attempts] != nil ||
+			slices.Contains(stopping, st.Name) {
 			continue
 		}
 		key := client.ObjectKey{Namespace: obj.Namespace, Name: childName(obj, st.Name, st.Attempts)}

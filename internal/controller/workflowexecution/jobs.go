@@ -53,7 +53,7 @@ func (e *JobEngine) Run(ctx context.Context, obj *workflowv1alpha1.WorkflowExecu
 	for i := range obj.Spec.Steps {
 		observe(&obj.Status.Steps[i], &obj.Spec.Steps[i], kids, s, now)
 	}
-	if err := e.failDeletedChildren(ctx, obj, kids, now); err != nil {
+	if err := e.failDeletedChildren(ctx, obj, kids, schedule.Decide(facts(obj, s, now)).Stop, now); err != nil {
 		return Progress{}, err
 	}
 	for round := 0; ; round++ {

@@ -61,13 +61,13 @@ func TestReconciler_Reconcile(t *testing.T) {
 		name:      "a completed workflow is Ready and releases its workspace in the same reconcile",
 		engine:    fakeEngine{progress: Progress{Phase: workflowv1alpha1.WorkflowCompleted, Reason: workflowv1alpha1.SucceededReason, Message: "done"}},
 		wantPhase: workflowv1alpha1.WorkflowCompleted, wantReady: metav1.ConditionTrue, wantReason: workflowv1alpha1.SucceededReason,
-		wantRelease: 1,
+		wantRelease: 1, wantRequeue: settings.Defaults().WorkflowRetention,
 	}, {
-		name: "a failed workflow names its reason on Ready and is not requeued",
+		name: "a failed workflow names its reason on Ready and is looked at again only when its retention ends",
 		engine: fakeEngine{progress: Progress{Phase: workflowv1alpha1.WorkflowFailed, Reason: workflowv1alpha1.StepFailedReason,
 			Message: "Step a failed", FailedStep: "a", RequeueAfter: time.Minute}},
 		wantPhase: workflowv1alpha1.WorkflowFailed, wantReady: metav1.ConditionFalse, wantReason: workflowv1alpha1.StepFailedReason,
-		wantRelease: 1,
+		wantRelease: 1, wantRequeue: settings.Defaults().WorkflowRetention,
 	}, {
 		name:      "a transient engine error keeps the phase, says what is retried and returns the error",
 		engine:    fakeEngine{err: errors.New("the API server is unavailable")},
