@@ -106,7 +106,7 @@ func (r *Reconciler) runOfPod(ctx context.Context, obj client.Object) []reconcil
 		return nil
 	}
 	run := metav1.GetControllerOf(job)
-	if run == nil || run.Kind != "ActionExecution" || run.APIVersion != executionv1alpha1.GroupVersion.String() {
+	if run == nil || run.Kind != executionv1alpha1.ActionExecutionKind || run.APIVersion != executionv1alpha1.GroupVersion.String() {
 		return nil
 	}
 	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: job.Namespace, Name: run.Name}}}
