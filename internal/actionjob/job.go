@@ -174,7 +174,20 @@ func podSpec(ae *executionv1alpha1.ActionExecution, c *contract.ActionContract, 
 		spec.SecurityContext.FSGroup = ptr.To(runAsGroup(c))
 		spec.SecurityContext.FSGroupChangePolicy = ptr.To(corev1.FSGroupChangeOnRootMismatch)
 	}
+	spec.Tolerations = Tolerations(c)
 	return spec
+}
+
+// Tolerations are the pod's tolerations from the contract's spec.scheduling: the cordon's taint
+// when the action asks to run on cordoned nodes (an uncordon action must run when every node is
+// cordoned), else none.
+func Tolerations(c *contract.ActionContract) []corev1.Toleration {
+	if !c.TolerateCordonedNodes() {
+		return nil
+	}
+	return []corev1.Toleration{{
+		Key: corev1.TaintNodeUnschedulable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule,
+	}}
 }
 
 func container(ae *executionv1alpha1.ActionExecution, c *contract.ActionContract, digestRef string,

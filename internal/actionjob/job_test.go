@@ -127,6 +127,7 @@ func TestBuildJobForAMinimalContractWithoutPermissions(t *testing.T) {
 		{"only /tmp is mounted", pod.Containers[0].VolumeMounts, []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}}},
 		{"the default contract path is not repeated in the environment", len(pod.Containers[0].Env), 2},
 		{"no pull secrets are invented", pod.ImagePullSecrets, []corev1.LocalObjectReference(nil)},
+		{"no toleration: cordoned nodes are off limits", pod.Tolerations, []corev1.Toleration(nil)},
 		{"default limits and requests apply", pod.Containers[0].Resources, corev1.ResourceRequirements{
 			Limits:   corev1.ResourceList{"cpu": resource.MustParse("500m"), "memory": resource.MustParse("256Mi")},
 			Requests: corev1.ResourceList{"cpu": resource.MustParse("50m"), "memory": resource.MustParse("64Mi")},
@@ -275,5 +276,18 @@ func TestBuildJobRefusesAQuantityKubernetesCannotParse(t *testing.T) {
 	}
 	if want := `spec.resources.limits.memory: "lots" is not a Kubernetes quantity`; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not name %q", err, want)
+	}
+}
+
+func TestBuildJobToleratesTheCordonWhenTheContractAsks(t *testing.T) {
+	c := loadContract(t, "minimal.yaml")
+	c.Spec.Scheduling = &contract.Scheduling{TolerateCordonedNodes: true}
+	got, err := BuildJob(newAE("uncordon"), c, testDigestRef, []byte(`{}`), "")
+	if err != nil {
+		t.Fatalf("BuildJob: %v", err)
+	}
+	want := []corev1.Toleration{{Key: "node.kubernetes.io/unschedulable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
+	if diff := cmp.Diff(want, got.Spec.Template.Spec.Tolerations); diff != "" {
+		t.Errorf("tolerations (-want +got):\n%s", diff)
 	}
 }

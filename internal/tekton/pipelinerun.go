@@ -34,6 +34,8 @@ type Step struct {
 	ServiceAccountName string
 	// ImagePullSecrets let the pod pull a private image.
 	ImagePullSecrets []corev1.LocalObjectReference
+	// Tolerations are the pod's tolerations, as on the Job engine (actionjob.Tolerations).
+	Tolerations []corev1.Toleration
 	// Resources are the contract's resources; limits are required (DESIGN D5).
 	Resources corev1.ResourceRequirements
 	// RunAsUser and RunAsGroup are the contract's user and group; nil means
@@ -182,6 +184,7 @@ func taskRunSpec(s *Step) pipelinev1.PipelineTaskRunSpec {
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 		ImagePullSecrets:   slices.Clone(s.ImagePullSecrets),
+		Tolerations:        slices.Clone(s.Tolerations),
 		EnableServiceLinks: ptr.To(false),
 	}
 	if s.UsesWorkspace || len(s.Credentials) > 0 {

@@ -146,6 +146,7 @@ func retriesWorkflow() Workflow {
 	long.Retries, long.Timeout = 3, 45*time.Minute
 	long.ServiceAccountName = "long-action"
 	long.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "registry-creds"}}
+	long.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnschedulable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
 	long.RunAsUser, long.RunAsGroup = ptr.To[int64](1000), ptr.To[int64](2000)
 	open := step("open-ended", `null`, "long")
 	open.Timeout = 0
@@ -161,6 +162,7 @@ func wantRetriesRun() *pipelinev1.PipelineRun {
 	longSpec.ServiceAccountName = "long-action"
 	longSpec.PodTemplate.AutomountServiceAccountToken = nil
 	longSpec.PodTemplate.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "registry-creds"}}
+	longSpec.PodTemplate.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnschedulable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
 	longSpec.PodTemplate.SecurityContext.RunAsUser = ptr.To[int64](1000)
 	longSpec.PodTemplate.SecurityContext.RunAsGroup = ptr.To[int64](2000)
 	return wantRun("retries", []pipelinev1.PipelineTask{long, open}, []pipelinev1.PipelineTaskRunSpec{longSpec, wantTaskRunSpec("open-ended")})

@@ -33,6 +33,7 @@ const (
 	ChangeResourcesChanged       ChangeKind = "ResourcesChanged"
 	ChangePermissionsChanged     ChangeKind = "PermissionsChanged"
 	ChangeSecurityContextChanged ChangeKind = "SecurityContextChanged"
+	ChangeSchedulingChanged      ChangeKind = "SchedulingChanged"
 	ChangeCredentialAdded        ChangeKind = "CredentialAdded"
 	ChangeCredentialRemoved      ChangeKind = "CredentialRemoved"
 	ChangeCredentialRequired     ChangeKind = "CredentialRequired"
@@ -69,8 +70,8 @@ func (l *changes) add(kind ChangeKind, breaking bool, path, format string, args 
 }
 
 // Compare lists what changed from oldC to newC, for callers of the action: inputs, outputs and
-// credentials (breaking or not), then resources, permissions and security context (never breaking for
-// callers, but worth a reviewer's eye). When a breaking change comes without a new major
+// credentials (breaking or not), then resources, permissions, security context and scheduling
+// (never breaking for callers, but worth a reviewer's eye). When a breaking change comes without a new major
 // version, a MajorVersionNotBumped change says so; when anything changed but the version did
 // not increase, a VersionNotIncreased change says so. Both contracts are expected to have
 // passed Validate; for invalid ones the result is best effort.
@@ -89,6 +90,10 @@ func Compare(oldC, newC *ActionContract) []Change {
 	comparePermissions(oldC.Spec.RBAC.Permissions, newC.Spec.RBAC.Permissions, &l)
 	if !reflect.DeepEqual(oldC.Spec.SecurityContext, newC.Spec.SecurityContext) {
 		l.add(ChangeSecurityContextChanged, false, "spec.securityContext", "security context changed")
+	}
+	if oldC.TolerateCordonedNodes() != newC.TolerateCordonedNodes() {
+		l.add(ChangeSchedulingChanged, false, "spec.scheduling.tolerateCordonedNodes", "changed from %t to %t",
+			oldC.TolerateCordonedNodes(), newC.TolerateCordonedNodes())
 	}
 	compareVersions(oldC, newC, &l)
 	return l

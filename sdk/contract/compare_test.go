@@ -86,6 +86,9 @@ var compareCases = []compareCase{
 		{Kind: ChangeResourcesChanged, Path: "spec.resources.limits.cpu"},
 		{Kind: ChangePermissionsChanged, Path: "spec.rbac.permissions"},
 		{Kind: ChangeSecurityContextChanged, Path: "spec.securityContext"}}},
+	{"running on cordoned nodes is not breaking", "v1.4.0", func(c *ActionContract) {
+		c.Spec.Scheduling = &Scheduling{TolerateCordonedNodes: true}
+	}, []Change{{Kind: ChangeSchedulingChanged, Path: "spec.scheduling.tolerateCordonedNodes"}}},
 	{"reordered permission lists are no change", "v1.4.0-rc.1", func(c *ActionContract) {
 		c.Spec.RBAC.Permissions[0].Verbs = []string{"update", "patch", "get"}
 	}, nil},

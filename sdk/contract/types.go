@@ -40,6 +40,22 @@ type Spec struct {
 	SecurityContext *SecurityContext `json:"securityContext,omitempty"`
 	// Credentials are the Secrets the action reads as files; see Credential.
 	Credentials []Credential `json:"credentials,omitempty"`
+	// Scheduling is where the action's pod may run; see Scheduling.
+	Scheduling *Scheduling `json:"scheduling,omitempty"`
+}
+
+// Scheduling is what the action asks of the scheduler. It offers no general tolerations or
+// node selection: an action runs wherever the cluster puts ordinary pods, except as asked here.
+type Scheduling struct {
+	// TolerateCordonedNodes lets the pod run on a cordoned node (taint
+	// node.kubernetes.io/unschedulable): an action that uncordons nodes must be able to run when
+	// every node is cordoned.
+	TolerateCordonedNodes bool `json:"tolerateCordonedNodes,omitempty"`
+}
+
+// TolerateCordonedNodes reports whether the contract asks to run on cordoned nodes.
+func (c *ActionContract) TolerateCordonedNodes() bool {
+	return c.Spec.Scheduling != nil && c.Spec.Scheduling.TolerateCordonedNodes
 }
 
 // Type is the JSON type of an input or output value.

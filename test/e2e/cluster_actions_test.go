@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -231,9 +230,9 @@ func expectLivePods(t *testing.T, ctx context.Context, ns string, n int, restart
 }
 
 // nodeActions runs taint → cordon → uncordon → untaint on the cluster's only node. A cordoned
-// node accepts no new pod, the uncordon step's included: in a cluster of one node that step's
-// pod stays Pending, which the test checks (the real scheduler honours the cordon) and then
-// resolves as another schedulable node would, by letting that one pod tolerate the cordon.
+// node accepts no new pod, except one that tolerates the cordon: the uncordon step's contract
+// asks for that (spec.scheduling.tolerateCordonedNodes), so in a cluster of one cordoned node
+// the workflow still finishes, its uncordon step having run on the cordoned node.
 func nodeActions(t *testing.T, ctx context.Context, c client.Client) {
 	node, before := onlyNode(t, ctx)
 	ns := createWorkflowNamespace(t, ctx, c, "e2e-wfe-node-")
@@ -251,16 +250,44 @@ func nodeActions(t *testing.T, ctx context.Context, c client.Client) {
 	if err := c.Create(ctx, wfe); err != nil {
 		t.Fatalf("creating WorkflowExecution %s: %v", wfe.Name, err)
 	}
-	pending := waitUnschedulable(t, ctx, c, wfe, "uncordon")
-	expectNodeMidway(t, ctx, node)
-	tolerateCordon(t, ctx, pending)
 	done := waitWorkflow(t, ctx, c, wfe)
 	assertPhase(t, done, workflowv1alpha1.WorkflowCompleted)
 	checkNodeSteps(t, done, node)
+	expectRanOnCordonedNode(t, ctx, c, done, "uncordon", node)
 	waitFor(t, ctx, "the node as it was: schedulable, its taints as before", func(ctx context.Context) (bool, error) {
 		n, err := suite.client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
 		return err == nil && !n.Spec.Unschedulable && slices.Equal(taintStrings(n.Spec.Taints), before), err
 	})
+}
+
+// expectRanOnCordonedNode checks that the pod of step ran on node tolerating the cordon, and
+// that it succeeded: only the contract's toleration let it onto the one node, cordoned then (the
+// step's outputs say previousUnschedulable: true).
+func expectRanOnCordonedNode(t *testing.T, ctx context.Context, c client.Client, done *workflowv1alpha1.WorkflowExecution, step, node string) {
+	t.Helper()
+	var ran []string
+	for _, ae := range childrenOf(t, ctx, c, done, step) {
+		if ae.Status.JobRef == nil {
+			continue
+		}
+		pods, err := suite.client.CoreV1().Pods(done.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + ae.Status.JobRef.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pod := range pods.Items {
+			tolerates := slices.ContainsFunc(pod.Spec.Tolerations, func(tl corev1.Toleration) bool {
+				return tl.Key == corev1.TaintNodeUnschedulable && tl.Effect == corev1.TaintEffectNoSchedule
+			})
+			if !tolerates || pod.Spec.NodeName != node || pod.Status.Phase != corev1.PodSucceeded {
+				t.Errorf("step %s's pod %s: tolerates the cordon %t, node %q, phase %s; want true, %q, Succeeded",
+					step, pod.Name, tolerates, pod.Spec.NodeName, pod.Status.Phase, node)
+			}
+			ran = append(ran, pod.Name)
+		}
+	}
+	if len(ran) != 1 {
+		t.Errorf("step %s ran %d pods (%v), want 1", step, len(ran), ran)
+	}
 }
 
 // checkNodeSteps checks the four node steps' outputs.
@@ -328,75 +355,6 @@ func restoreNodeAtCleanup(t *testing.T, node string) {
 			t.Errorf("restoring node %s: %v; restore it by hand: kubectl uncordon %s; kubectl taint node %s %s-", node, err, node, node, e2eTaintKey)
 		}
 	})
-}
-
-// waitUnschedulable waits until the pod of wfe's step is Pending because the scheduler found no
-// node for it, and returns it. It fails at once when the workflow ends first.
-func waitUnschedulable(t *testing.T, ctx context.Context, c client.Client, wfe *workflowv1alpha1.WorkflowExecution, step string) *corev1.Pod {
-	t.Helper()
-	var pending *corev1.Pod
-	waitFor(t, ctx, fmt.Sprintf("step %s's pod to be unschedulable on the cordoned node", step), func(ctx context.Context) (bool, error) {
-		got := &workflowv1alpha1.WorkflowExecution{}
-		if err := c.Get(ctx, client.ObjectKeyFromObject(wfe), got); err != nil {
-			return false, err
-		}
-		if got.Status.Phase.IsFinished() {
-			return false, fmt.Errorf("workflow ended %s before step %s ran; status %s", got.Status.Phase, step, statusJSON(got))
-		}
-		for _, ae := range childrenOf(t, ctx, c, wfe, step) {
-			if ae.Status.JobRef == nil {
-				continue
-			}
-			pods, err := suite.client.CoreV1().Pods(wfe.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + ae.Status.JobRef.Name})
-			if err != nil {
-				return false, err
-			}
-			for i, pod := range pods.Items {
-				for _, cond := range pod.Status.Conditions {
-					if cond.Type == corev1.PodScheduled && cond.Status == corev1.ConditionFalse && cond.Reason == corev1.PodReasonUnschedulable {
-						pending = &pods.Items[i]
-						return true, nil
-					}
-				}
-			}
-		}
-		return false, nil
-	})
-	return pending
-}
-
-// expectNodeMidway checks the node while the uncordon step waits: cordoned, and tainted.
-func expectNodeMidway(t *testing.T, ctx context.Context, node string) {
-	t.Helper()
-	n, err := suite.client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !n.Spec.Unschedulable || !slices.Contains(taintStrings(n.Spec.Taints), e2eTaint) {
-		t.Errorf("node %s midway: unschedulable %t, taints %v; want cordoned and carrying %s", node, n.Spec.Unschedulable, taintStrings(n.Spec.Taints), e2eTaint)
-	}
-}
-
-// tolerateCordon adds to pod the toleration that lets it onto a cordoned node (the one
-// DaemonSet pods get). A pod's tolerations may be added to after creation, nothing else.
-func tolerateCordon(t *testing.T, ctx context.Context, pod *corev1.Pod) {
-	t.Helper()
-	pods := suite.client.CoreV1().Pods(pod.Namespace)
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		p, err := pods.Get(ctx, pod.Name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{
-			Key: corev1.TaintNodeUnschedulable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule,
-		})
-		_, err = pods.Update(ctx, p, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("letting pod %s tolerate the cordon: %v", pod.Name, err)
-	}
-	t.Logf("pod %s was unschedulable on the cordoned node, as expected; it now tolerates the cordon", pod.Name)
 }
 
 func deployStep(name, actionType string, runAfter []string, inputs map[string]any) workflowv1alpha1.WorkflowStep {

@@ -307,6 +307,13 @@ type PreparedLaunch struct {
 	// +optional
 	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
 
+	// Tolerations are the pod's tolerations as the Job would set them: the cordon's taint when
+	// the contract asks to run on cordoned nodes (spec.scheduling.tolerateCordonedNodes).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=4
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
 	// ContractPath is where the action's SDK finds its contract (ACTION_CONTRACT_PATH) when the
 	// registry entry puts it elsewhere than /action-contract.yaml; empty for the default.
 	// +optional

@@ -28,6 +28,7 @@ func (r *Reconciler) reconcilePrepared(_ context.Context, run *run) error {
 		ImagePullSecrets:   pod.ImagePullSecrets,
 		Resources:          container.Resources,
 		SecurityContext:    container.SecurityContext,
+		Tolerations:        pod.Tolerations,
 		Inputs:             &runtime.RawExtension{Raw: run.inputs},
 		// Checked by reconcileCredentials; the PipelineRun mounts them as the Job would.
 		Credentials: maps.Clone(run.obj.Spec.Credentials),

@@ -156,6 +156,7 @@ func tektonStep(spec *workflowv1alpha1.WorkflowStep, p *executionv1alpha1.Prepar
 		Image:              p.Image,
 		ServiceAccountName: p.ServiceAccountName,
 		ImagePullSecrets:   p.ImagePullSecrets,
+		Tolerations:        p.Tolerations,
 		Resources:          p.Resources,
 		UsesWorkspace:      spec.UsesWorkspace,
 		Credentials:        actionjob.Credentials(p.Credentials),
