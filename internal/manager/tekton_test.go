@@ -3,41 +3,25 @@ package manager_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	crenvtest "sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/kubernaut/kubernaut/internal/manager"
 	"github.com/kubernaut/kubernaut/internal/testutil/envtest"
+	"github.com/kubernaut/kubernaut/internal/testutil/managertest"
 )
 
 // env is a real control plane with Kubernaut's CRDs and, at first, not Tekton's.
 var env *envtest.Environment
 
-func TestMain(m *testing.M) {
-	ctrl.SetLogger(logr.Discard())
-	scheme, err := manager.NewScheme()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: scheme:", err)
-		os.Exit(1)
-	}
-	os.Exit(envtest.Main(m, envtest.Options{
-		CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		Scheme:            scheme,
-	}, &env))
-}
+func TestMain(m *testing.M) { os.Exit(managertest.Main(m, &env)) }
 
 // A manager started without Tekton keeps running while nothing changes, and stops with
 // ErrTektonChanged once Tekton's CRDs are installed, so that its restart (the Deployment's)
@@ -61,22 +45,10 @@ func TestManager_stopsWhenTektonIsInstalledAfterItStarted(t *testing.T) {
 	go func() { done <- mgr.Start(ctx) }()
 	g.Consistently(done, 2*time.Second, 100*time.Millisecond).ShouldNot(Receive(), "nothing changed: the manager runs on")
 
-	paths, err := tektonCRDs()
-	g.Expect(err).NotTo(HaveOccurred())
-	_, err = crenvtest.InstallCRDs(env.Config, crenvtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true})
+	_, err = crenvtest.InstallCRDs(env.Config, crenvtest.CRDInstallOptions{Paths: managertest.TektonCRDs(), ErrorIfPathMissing: true})
 	g.Expect(err).NotTo(HaveOccurred())
 	var stopped error
 	g.Eventually(done, 30*time.Second, 100*time.Millisecond).Should(Receive(&stopped))
 	g.Expect(errors.Is(stopped, manager.ErrTektonChanged)).To(BeTrue(), "stopped with %v", stopped)
 	g.Expect(stopped.Error()).To(ContainSubstring("installed at start: false, now: true"))
-}
-
-// tektonCRDs are the PipelineRun and TaskRun CRDs of the Tekton module this build uses.
-func tektonCRDs() ([]string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/tektoncd/pipeline").Output()
-	if err != nil {
-		return nil, fmt.Errorf("go list -m github.com/tektoncd/pipeline: %w", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "300-crds")
-	return []string{filepath.Join(dir, "300-pipelinerun.yaml"), filepath.Join(dir, "300-taskrun.yaml")}, nil
 }

@@ -4,44 +4,30 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionregistry"
 	"github.com/kubernaut/kubernaut/internal/manager"
 	"github.com/kubernaut/kubernaut/internal/testutil/envtest"
+	"github.com/kubernaut/kubernaut/internal/testutil/managertest"
 )
 
 // env is the real control plane (kube-apiserver and etcd from bin/k8s) shared by the tests; each
 // test works in namespaces of its own, with a manager of its own.
 var env *envtest.Environment
 
-func TestMain(m *testing.M) {
-	// The reconciler's logs would bury the test output; failures carry the status instead.
-	ctrl.SetLogger(logr.Discard())
-	scheme, err := manager.NewScheme()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: scheme:", err)
-		os.Exit(1)
-	}
-	os.Exit(envtest.Main(m, envtest.Options{
-		CRDDirectoryPaths: []string{filepath.Join("..", "..", "..", "config", "crd", "bases")},
-		Scheme:            scheme,
-	}, &env))
-}
+func TestMain(m *testing.M) { os.Exit(managertest.Main(m, &env)) }
 
 // Timeouts of Eventually: generous, because two cores are shared with compilers.
 const (

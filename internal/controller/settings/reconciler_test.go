@@ -2,12 +2,10 @@ package settings_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -19,22 +17,14 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	settingscontroller "github.com/kubernaut/kubernaut/internal/controller/settings"
-	"github.com/kubernaut/kubernaut/internal/manager"
 	"github.com/kubernaut/kubernaut/internal/settings"
 	"github.com/kubernaut/kubernaut/internal/testutil/envtest"
+	"github.com/kubernaut/kubernaut/internal/testutil/managertest"
 )
 
 var env *envtest.Environment
 
-func TestMain(m *testing.M) {
-	ctrl.SetLogger(logr.Discard())
-	scheme, err := manager.NewScheme()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: scheme:", err)
-		os.Exit(1)
-	}
-	os.Exit(envtest.Main(m, envtest.Options{Scheme: scheme}, &env))
-}
+func TestMain(m *testing.M) { os.Exit(managertest.Main(m, &env)) }
 
 const (
 	eventually = 30 * time.Second

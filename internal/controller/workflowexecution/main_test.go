@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -31,30 +29,14 @@ import (
 	"github.com/kubernaut/kubernaut/internal/manager"
 	"github.com/kubernaut/kubernaut/internal/settings"
 	"github.com/kubernaut/kubernaut/internal/testutil/envtest"
+	"github.com/kubernaut/kubernaut/internal/testutil/managertest"
 )
 
 // env is the real control plane (kube-apiserver and etcd from bin/k8s) shared by the tests; each
 // test works in a namespace of its own, with a manager of its own.
 var env *envtest.Environment
 
-func TestMain(m *testing.M) {
-	// The reconcilers' logs would bury the test output; failures carry the status instead.
-	ctrl.SetLogger(logr.Discard())
-	scheme, err := manager.NewScheme()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: scheme:", err)
-		os.Exit(1)
-	}
-	tekton, err := tektonCRDs()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: finding the Tekton module's CRDs (go list -m github.com/tektoncd/pipeline):", err)
-		os.Exit(1)
-	}
-	os.Exit(envtest.Main(m, envtest.Options{
-		CRDDirectoryPaths: append([]string{filepath.Join("..", "..", "..", "config", "crd", "bases")}, tekton...),
-		Scheme:            scheme,
-	}, &env))
-}
+func TestMain(m *testing.M) { os.Exit(managertest.Main(m, &env, managertest.TektonCRDs()...)) }
 
 // Timeouts of Eventually: generous, because two cores are shared with compilers.
 const (

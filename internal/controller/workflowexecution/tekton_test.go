@@ -2,9 +2,6 @@ package workflowexecution_test
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,17 +20,6 @@ import (
 	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
 	"github.com/kubernaut/kubernaut/internal/actionjob"
 )
-
-// tektonCRDs are the PipelineRun and TaskRun CRDs of the pinned Tekton module, from the module
-// cache: the test's API server then stores and validates them as a cluster with Tekton does.
-func tektonCRDs() ([]string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/tektoncd/pipeline").Output()
-	if err != nil {
-		return nil, err
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "300-crds")
-	return []string{filepath.Join(dir, "300-pipelinerun.yaml"), filepath.Join(dir, "300-taskrun.yaml")}, nil
-}
 
 // The image every prepared step runs in these tests.
 const preparedImage = "registry.test/actions/scale@" + testDigest

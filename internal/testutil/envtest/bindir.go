@@ -16,15 +16,21 @@ const rootModule = "github.com/kubernaut/kubernaut"
 // is found by walking up from the working directory, which `go test` sets to the package's
 // directory, to the go.mod of the root module.
 func DefaultBinDir() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repository root: %w", err)
-	}
-	root, err := findModuleRoot(wd, rootModule)
+	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(root, "bin", "k8s"), nil
+}
+
+// RepoRoot returns the repository's root directory: the nearest directory at or above the
+// working directory whose go.mod declares the root module.
+func RepoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	return findModuleRoot(wd, rootModule)
 }
 
 // findModuleRoot returns the nearest directory at or above dir whose go.mod declares module.
