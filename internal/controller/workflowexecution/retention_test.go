@@ -17,19 +17,12 @@ import (
 // children follow through owner references; envtest has no garbage collector to show that).
 // A running workflow is never deleted, however old, and retention 0 keeps finished ones.
 func TestWorkflowExecution_deletesAFinishedWorkflowAfterItsRetention(t *testing.T) {
-	h := newHarness(t, "retention")
-	s := settings.Defaults()
-	s.WorkflowRetention = 2 * time.Second
-	h.settings = settings.NewStore(s)
-	h.start(t)
+	h := startWithSettings(t, "retention", func(s *settings.Settings) { s.WorkflowRetention = 2 * time.Second })
 
 	running := newWorkflow(h.ns, "running", step("long", ""))
 	create(t, running)
 	waitForChild(t, running, "long", 1)
-	done := newWorkflow(h.ns, "done", step("quick", ""))
-	create(t, done)
-	succeedChild(t, waitForChild(t, done, "quick", 1), `{}`, h.clock.Now())
-	waitForPhase(t, done, workflowv1alpha1.WorkflowCompleted)
+	done := completedWorkflow(t, h, "done")
 
 	g := NewWithT(t)
 	g.Expect(env.Client.Get(context.Background(), client.ObjectKeyFromObject(done), done)).To(Succeed(),
@@ -49,15 +42,8 @@ func TestWorkflowExecution_deletesAFinishedWorkflowAfterItsRetention(t *testing.
 }
 
 func TestWorkflowExecution_retentionZeroKeepsFinishedWorkflows(t *testing.T) {
-	h := newHarness(t, "keep")
-	s := settings.Defaults()
-	s.WorkflowRetention = 0
-	h.settings = settings.NewStore(s)
-	h.start(t)
-	wfe := newWorkflow(h.ns, "kept", step("quick", ""))
-	create(t, wfe)
-	succeedChild(t, waitForChild(t, wfe, "quick", 1), `{}`, h.clock.Now())
-	waitForPhase(t, wfe, workflowv1alpha1.WorkflowCompleted)
+	h := startWithSettings(t, "keep", func(s *settings.Settings) { s.WorkflowRetention = 0 })
+	wfe := completedWorkflow(t, h, "kept")
 	h.clock.Step(400 * 24 * time.Hour)
 	poke(t, wfe)
 	NewWithT(t).Consistently(func() error {
@@ -70,21 +56,14 @@ func TestWorkflowExecution_retentionZeroKeepsFinishedWorkflows(t *testing.T) {
 // already passed, with no other event to wake either.
 func TestWorkflowExecution_aSettingsChangeAppliesToExistingWorkflows(t *testing.T) {
 	g := NewWithT(t)
-	h := newHarness(t, "settings")
-	s := settings.Defaults()
-	s.MaxParallelSteps = 1
-	h.settings = settings.NewStore(s)
-	h.start(t)
-
-	finished := newWorkflow(h.ns, "finished", step("quick", ""))
-	create(t, finished)
-	succeedChild(t, waitForChild(t, finished, "quick", 1), `{}`, h.clock.Now())
-	waitForPhase(t, finished, workflowv1alpha1.WorkflowCompleted)
+	h := startWithSettings(t, "settings", func(s *settings.Settings) { s.MaxParallelSteps = 1 })
+	finished := completedWorkflow(t, h, "finished")
 	wide := newWorkflow(h.ns, "wide", step("a", ""), step("b", ""), step("c", ""))
 	create(t, wide)
 	g.Eventually(func() []string { return childNames(t, wide) }, eventually, poll).Should(HaveLen(1))
 
 	h.clock.Step(2 * time.Minute) // past the new retention, within the workflow timeout (30m)
+	s := h.settings.Load()
 	s.MaxParallelSteps = 3
 	s.WorkflowRetention = time.Minute
 	h.settings.Set(s)
@@ -103,4 +82,24 @@ func childNames(t testing.TB, wfe *workflowv1alpha1.WorkflowExecution) []string 
 		names = append(names, c.Name)
 	}
 	return names
+}
+
+// startWithSettings starts a harness whose settings are the defaults changed by change.
+func startWithSettings(t *testing.T, prefix string, change func(*settings.Settings)) *harness {
+	t.Helper()
+	h := newHarness(t, prefix)
+	s := settings.Defaults()
+	change(&s)
+	h.settings = settings.NewStore(s)
+	h.start(t)
+	return h
+}
+
+// completedWorkflow runs a one-step workflow to Completed, playing its child.
+func completedWorkflow(t *testing.T, h *harness, name string) *workflowv1alpha1.WorkflowExecution {
+	t.Helper()
+	wfe := newWorkflow(h.ns, name, step("quick", ""))
+	create(t, wfe)
+	succeedChild(t, waitForChild(t, wfe, "quick", 1), `{}`, h.clock.Now())
+	return waitForPhase(t, wfe, workflowv1alpha1.WorkflowCompleted)
 }
