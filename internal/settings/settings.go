@@ -1,6 +1,6 @@
 // Package settings parses the controller settings ConfigMap kubernaut-config: the limits of
-// ADR-020 (parallel steps, workspace, timeouts, retry backoff) and the Tekton routing flags of
-// DESIGN D8. Keys are flat ("tekton.enabled") so an operator flips one with `kubectl patch` and
+// ADR-020 (parallel steps, workspace, timeouts, retry backoff), the retention of finished
+// workflows and the Tekton routing flags of DESIGN D8. Keys are flat ("tekton.enabled") so an operator flips one with `kubectl patch` and
 // rolls back in seconds. The package only parses and holds values; watching the ConfigMap and
 // letting flags override it is the manager's job.
 package settings

@@ -17,6 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	executionv1alpha1 "github.com/kubernaut/kubernaut/api/execution/v1alpha1"
+	workflowv1alpha1 "github.com/kubernaut/kubernaut/api/workflowexecution/v1alpha1"
+	"github.com/kubernaut/kubernaut/internal/actionjob"
 	"github.com/kubernaut/kubernaut/internal/manager"
 	"github.com/kubernaut/kubernaut/internal/registry/registrytest"
 )
@@ -69,6 +71,35 @@ func TestActionExecution_runsWithOnlyTheShippedRBAC(t *testing.T) {
 			g.Expect(fetch(g, ae).Finalizers).To(BeEmpty(), "cluster RBAC released by the manager itself")
 		}, eventually, poll).Should(Succeed())
 	}
+}
+
+// TestShippedRBAC_allowsTheWorkflowRetentionAndThePodWatch checks, as the manager's
+// ServiceAccount holding nothing but config/rbac, the requests that the shipped-RBAC run above
+// does not make: deleting a finished workflow (retention) and listing and watching the pods of
+// Kubernaut's Jobs in every namespace (the pod cache).
+func TestShippedRBAC_allowsTheWorkflowRetentionAndThePodWatch(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	applyShippedRBAC(t)
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: shippedServiceAccount, Groups: []string{"system:serviceaccounts", "system:authenticated"}}
+	asManager, err := client.NewWithWatch(cfg, client.Options{Scheme: env.Client.Scheme()})
+	g.Expect(err).NotTo(HaveOccurred())
+
+	wfe := &workflowv1alpha1.WorkflowExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: newNamespace(t, "retention"), Name: "finished"},
+		Spec: workflowv1alpha1.WorkflowExecutionSpec{Steps: []workflowv1alpha1.WorkflowStep{
+			{Name: "only", ActionType: "test/scale"},
+		}},
+	}
+	create(t, wfe)
+	g.Expect(asManager.Delete(ctx, wfe)).To(Succeed(), "deleting a workflow after its retention")
+
+	managed := client.MatchingLabels{actionjob.LabelManagedBy: actionjob.ManagedBy}
+	g.Expect(asManager.List(ctx, &corev1.PodList{}, managed)).To(Succeed(), "listing Kubernaut's pods in every namespace")
+	w, err := asManager.Watch(ctx, &corev1.PodList{}, managed)
+	g.Expect(err).NotTo(HaveOccurred(), "watching Kubernaut's pods in every namespace")
+	w.Stop()
 }
 
 // applyShippedRBAC creates the manager's namespace (config/default) and every object of
